@@ -1,0 +1,1 @@
+"""Asset sources: turn what Google exports into ``Asset`` values."""

@@ -1,0 +1,72 @@
+"""Wire one audit together: rules and mapping, then assets, then evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner import __version__
+from scanner.assets.inventory import Inventory
+from scanner.assets.snapshot import ReadStats, load_snapshot
+from scanner.engine import evaluate, loaded_types
+from scanner.errors import InputError
+from scanner.model import Asset, ComplianceMapping, InputInfo
+from scanner.policy.cel import CompiledRule, RuleEnvironment
+from scanner.policy.loader import compile_rules, load_rules
+from scanner.policy.mapping import attach_criteria, check_mapping, load_mapping
+from scanner.results import ScanResult
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Rules compiled and mapped, ready to evaluate."""
+
+    compiled: tuple[CompiledRule, ...]
+    mapping: ComplianceMapping
+    env: RuleEnvironment
+
+    @property
+    def rules(self):  # noqa: ANN201
+        return tuple(c.rule for c in self.compiled)
+
+
+def load_rule_set(policy_paths: Iterable[str | Path], mapping_path: str | Path, strict_mapping: bool = False) -> RuleSet:
+    rules = load_rules(policy_paths)
+    mapping = load_mapping(mapping_path)
+    check_mapping(mapping, rules, strict=strict_mapping)
+    env = RuleEnvironment()
+    compiled = compile_rules(attach_criteria(mapping, rules), env)
+    return RuleSet(compiled=tuple(compiled), mapping=mapping, env=env)
+
+
+def audit_assets(rule_set: RuleSet, assets: Iterable[Asset], sources: Sequence[str],
+                 stats: ReadStats | None = None) -> ScanResult:
+    """Evaluate a rule set against assets from any source."""
+    inventory = Inventory(assets)
+    evaluated = evaluate(rule_set.compiled, inventory, rule_set.env)
+    records = stats.records if stats else len(inventory)
+    return ScanResult(
+        rules=rule_set.rules,
+        results=evaluated.results,
+        mapping=rule_set.mapping,
+        inputs=InputInfo(sources=tuple(sources), records=records, assets_in_scope=len(inventory)),
+        not_applicable=evaluated.not_applicable,
+        tool_version=__version__,
+    )
+
+
+def audit_snapshot(rule_set: RuleSet, snapshot_paths: Sequence[str | Path],
+                   progress: Callable[[ReadStats], None] | None = None) -> ScanResult:
+    """Audit CAI snapshot files; an empty snapshot, or one no rule reads anything of, is an error."""
+    wanted = loaded_types(rule_set.compiled)
+    stats = ReadStats()
+    assets = load_snapshot(snapshot_paths, wanted.__contains__, stats, progress)
+    result = audit_assets(rule_set, assets, [str(p) for p in snapshot_paths], stats)
+    where = ", ".join(str(p) for p in snapshot_paths)
+    if stats.records == 0:
+        raise InputError("the snapshot holds no assets; an empty export cannot show compliance", where=where)
+    if not result.results and not any(result.not_applicable.values()):
+        raise InputError(f"none of the {stats.records} assets is of a type the rules check "
+                         f"(for example {', '.join(sorted(wanted)[:3])}); is this the right export?", where=where)
+    return result

@@ -1,0 +1,1 @@
+"""Rules: policy files, their CEL conditions, and the compliance mapping."""

@@ -1,0 +1,177 @@
+"""The CEL environment rules run in: variables, hascan's functions, compilation and evaluation.
+
+Every condition sees three variables:
+
+* ``resource``: the asset's ``resource.data`` (the service's REST representation);
+* ``asset``: ``name``, ``assetType``, ``location``, ``parent``, ``ancestors``,
+  ``updateTime``, ``project``, ``iamPolicy`` (``{}`` if none was exported) and
+  ``resource`` (the same map as ``resource``);
+* ``params``: the rule's parameters.
+
+and two functions that follow references between assets of the same scan:
+
+* ``ref(reference, assetType)``: the asset (shaped like ``asset``) that a reference names
+  (self link, full name, ``projects/...`` path, or a name relative to the referring
+  asset's project), or ``null`` if the snapshot does not contain it;
+* ``assets(assetType)``: every asset of that type in the scan, shaped like ``asset``.
+
+The CEL standard extensions for strings, math, ``cel.bind`` and optionals are enabled.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cel_expr_python import cel
+from cel_expr_python.ext import ext_bindings, ext_math, ext_optional, ext_strings
+
+from scanner.errors import PolicyError
+from scanner.model import Asset, Rule
+
+VARIABLES = ("resource", "asset", "params")
+ASSET_TYPE_LITERAL = re.compile(r"""['"]([a-z0-9.-]+\.googleapis\.com/[A-Za-z0-9]+)['"]""")
+
+_FUNCTIONS = cel.CelExtension("hascan", [
+    cel.FunctionDecl("ref", [cel.Overload("hascan_ref_string_string", return_type=cel.Type.DYN,
+                                          parameters=[cel.Type.STRING, cel.Type.STRING])]),
+    cel.FunctionDecl("assets", [cel.Overload("hascan_assets_string", return_type=cel.Type.List(cel.Type.DYN),
+                                             parameters=[cel.Type.STRING])]),
+])
+
+Resolver = Callable[[str, str], Any]
+Lister = Callable[[str], list[Any]]
+
+
+class Evaluation:
+    """The outcome of evaluating one expression: a plain value or an error message."""
+
+    __slots__ = ("value", "error")
+
+    def __init__(self, value: Any = None, error: str | None = None) -> None:
+        self.value = value
+        self.error = error
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule with its CEL expressions compiled once, at load."""
+
+    rule: Rule
+    condition: Any
+    applies: Any | None
+    observe: tuple[tuple[str, Any], ...]
+
+
+class RuleEnvironment:
+    """Compiles rule expressions and evaluates them against assets."""
+
+    def __init__(self) -> None:
+        self._env = cel.NewEnv(
+            variables={name: cel.Type.DYN for name in VARIABLES},
+            extensions=[ext_strings.ExtStrings(), ext_math.ExtMath(), ext_bindings.ExtBindings(),
+                        ext_optional.ExtOptional(), _FUNCTIONS],
+        )
+
+    def compile(self, expression: str, where: str, label: str, boolean: bool = False) -> Any:
+        try:
+            program = self._env.compile(expression)
+        except RuntimeError as exc:
+            raise PolicyError(f"{label}: CEL does not compile:\n{_clean_compile_error(str(exc), label)}",
+                              where=where) from None
+        if boolean:
+            kind = program.return_type().name()
+            if kind not in ("bool", "dyn", "BOOL", "DYN"):
+                raise PolicyError(f"{label}: must be a boolean expression, but it returns {kind}", where=where)
+        return program
+
+    def compile_rule(self, rule: Rule) -> CompiledRule:
+        where = _where(rule)
+        label = f"rule {rule.id}"
+        return CompiledRule(
+            rule=rule,
+            condition=self.compile(rule.condition, where, f"{label}: condition", boolean=True),
+            applies=self.compile(rule.applies, where, f"{label}: applies", boolean=True) if rule.applies else None,
+            observe=tuple((name, self.compile(expr, where, f"{label}: observe.{name}")) for name, expr in rule.observe),
+        )
+
+    def activation(self, variables: Mapping[str, Any], resolve: Resolver, list_assets: Lister) -> Any:
+        functions = [
+            cel.Function("ref", [cel.Type.STRING, cel.Type.STRING], False, resolve, cel.Type.DYN),
+            cel.Function("assets", [cel.Type.STRING], False, list_assets, cel.Type.List(cel.Type.DYN)),
+        ]
+        return self._env.Activation(dict(variables), functions)
+
+    @staticmethod
+    def evaluate(program: Any, activation: Any) -> Evaluation:
+        try:
+            result = program.eval(activation)
+        except Exception as exc:  # the runtime reports most problems as error values; be safe
+            return Evaluation(error=_clean_runtime_error(str(exc)))
+        if result.type() == cel.Type.ERROR:
+            return Evaluation(error=_clean_runtime_error(str(result.value())))
+        return Evaluation(value=_plain(result.plain_value()))
+
+
+def asset_types_read(rule: Rule) -> tuple[str, ...]:
+    """Asset types named as string literals in a rule's expressions (for ``ref`` and ``assets``)."""
+    texts = [rule.condition, rule.applies or ""] + [expr for _, expr in rule.observe]
+    found = {m.group(1) for text in texts for m in ASSET_TYPE_LITERAL.finditer(text)}
+    return tuple(sorted(found - set(rule.resource_types)))
+
+
+def asset_view(asset: Asset, project: str | None) -> dict[str, Any]:
+    """The ``asset`` variable: the envelope of an asset, with its data under ``resource``."""
+    return {
+        "name": asset.name,
+        "assetType": asset.asset_type,
+        "location": asset.location or "",
+        "parent": asset.parent or "",
+        "ancestors": list(asset.ancestors),
+        "updateTime": asset.update_time or "",
+        "project": project or "",
+        "iamPolicy": asset.iam_policy or {},
+        "resource": asset.data or {},
+    }
+
+
+def _plain(value: Any) -> Any:
+    """CEL results as JSON-compatible values."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, datetime.timedelta):
+        return f"{value.total_seconds():g}s"
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+_STATUS_PREFIX = re.compile(r"^[A-Z_]+: ")
+
+
+def _clean_compile_error(text: str, label: str) -> str:
+    text = _STATUS_PREFIX.sub("", text.strip())
+    text = re.sub(r"\s*\[[A-Z_]+\]$", "", text)
+    text = text.replace("ERROR: <input>:", "  at ")
+    return text
+
+
+def _clean_runtime_error(text: str) -> str:
+    text = _STATUS_PREFIX.sub("", text.strip())
+    match = re.match(r'Key not found in map : "(.*)"$', text)
+    if match:
+        return f"field '{match.group(1)}' is missing (guard it with has())"
+    return text
+
+
+def _where(rule: Rule) -> str:
+    return f"{rule.origin.path}:{rule.origin.line}" if rule.origin else rule.id
