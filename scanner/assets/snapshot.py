@@ -158,7 +158,8 @@ def _jsonl_or_document(path: Path, text: TextIO, stats: ReadStats) -> Iterator[t
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(_json_problem(exc, line), where=f"{path}:{line_no}") from None
+            raise InputError(_json_problem(exc, line, last=not line.endswith("\n")),
+                             where=f"{path}:{line_no}") from None
         yield from _expand(record, path, line_no)
 
 
@@ -168,7 +169,7 @@ def _document(path: Path, content: str, stats: ReadStats) -> Iterator[tuple[Any,
     try:
         document = json.loads(content)
     except json.JSONDecodeError as exc:
-        raise InputError(_json_problem(exc, content), where=f"{path}:{exc.lineno}") from None
+        raise InputError(_json_problem(exc, content, last=True), where=f"{path}:{exc.lineno}") from None
     items = document if isinstance(document, list) else [document]
     finder = _LineFinder(content)
     for item in items:
@@ -209,7 +210,9 @@ class _LineFinder:
         return self._line
 
 
-def _json_problem(exc: json.JSONDecodeError, text: str) -> str:
-    if exc.pos >= len(text.rstrip()):
+def _json_problem(exc: json.JSONDecodeError, text: str, last: bool) -> str:
+    """Describe a parse error; say "truncated" when the text simply stops."""
+    ends_early = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+    if last and ends_early:
         return f"JSON ends too early ({exc.msg}): the record or file is truncated"
     return f"invalid JSON: {exc.msg} at column {exc.colno}"
