@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+
+
+ASSET_TYPE_LITERAL = re.compile(r"""['"]([a-z0-9.-]+\.googleapis\.com/[A-Za-z0-9]+)['"]""")
 
 
 class Severity(enum.Enum):
@@ -89,9 +93,15 @@ class Rule:
     observe: tuple[tuple[str, str], ...] = ()
     message: str | None = None
     rationale: str | None = None
-    reads: tuple[str, ...] = ()  # asset types the condition reads besides resource_types
     origin: Origin | None = None
     criteria: tuple[str, ...] = ()  # compliance criteria, attached from the mapping
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Asset types named as string literals in the expressions (for ``ref`` and ``assets``)."""
+        texts = [self.condition, self.applies or ""] + [expr for _, expr in self.observe]
+        found = {m.group(1) for text in texts for m in ASSET_TYPE_LITERAL.finditer(text)}
+        return tuple(sorted(found - set(self.resource_types)))
 
     @property
     def asset_types(self) -> frozenset[str]:

@@ -33,7 +33,6 @@ from scanner.errors import PolicyError
 from scanner.model import Asset, Rule
 
 VARIABLES = ("resource", "asset", "params")
-ASSET_TYPE_LITERAL = re.compile(r"""['"]([a-z0-9.-]+\.googleapis\.com/[A-Za-z0-9]+)['"]""")
 
 _FUNCTIONS = cel.CelExtension("hascan", [
     cel.FunctionDecl("ref", [cel.Overload("hascan_ref_string_string", return_type=cel.Type.DYN,
@@ -114,13 +113,6 @@ class RuleEnvironment:
         if result.type() == cel.Type.ERROR:
             return Evaluation(error=_clean_runtime_error(str(result.value())))
         return Evaluation(value=_plain(result.plain_value()))
-
-
-def asset_types_read(rule: Rule) -> tuple[str, ...]:
-    """Asset types named as string literals in a rule's expressions (for ``ref`` and ``assets``)."""
-    texts = [rule.condition, rule.applies or ""] + [expr for _, expr in rule.observe]
-    found = {m.group(1) for text in texts for m in ASSET_TYPE_LITERAL.finditer(text)}
-    return tuple(sorted(found - set(rule.resource_types)))
 
 
 def asset_view(asset: Asset, project: str | None) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from string import Formatter
 from collections.abc import Iterable
 from importlib import resources
@@ -14,7 +13,7 @@ import jsonschema
 
 from scanner.errors import PolicyError
 from scanner.model import Origin, Remediation, Rule, Severity
-from scanner.policy.cel import CompiledRule, RuleEnvironment, asset_types_read
+from scanner.policy.cel import CompiledRule, RuleEnvironment
 from scanner.policy.yamlfile import line_of, load_yaml
 
 POLICY_SUFFIXES = (".yaml", ".yml")
@@ -90,7 +89,7 @@ def _check_schema(validator: jsonschema.Validator, document: Any, path: Path) ->
 
 def _to_rule(item: dict[str, Any], path: Path) -> Rule:
     remediation = item["remediation"]
-    rule = Rule(
+    return Rule(
         id=item["id"],
         title=item["title"].strip(),
         description=item["description"].strip(),
@@ -110,7 +109,6 @@ def _to_rule(item: dict[str, Any], path: Path) -> Rule:
         references=tuple(item.get("references", [])),
         origin=Origin(str(path), getattr(item, "line", 1)),
     )
-    return replace(rule, reads=asset_types_read(rule))
 
 
 def _check_message(rule: Rule) -> None:

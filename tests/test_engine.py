@@ -1,0 +1,104 @@
+"""Evaluating rules: one verdict per (rule, asset), errors as results, references between assets."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from scanner.assets.inventory import Inventory
+from scanner.engine import evaluate, loaded_types
+from scanner.model import Asset, Remediation, Rule, Severity, Status
+from scanner.policy.cel import RuleEnvironment
+
+SQL = "sqladmin.googleapis.com/Instance"
+BACKEND = "compute.googleapis.com/BackendService"
+ARMOR = "compute.googleapis.com/SecurityPolicy"
+
+
+def rule(**overrides) -> Rule:
+    base = Rule(id="r", title="Regional", description="d", severity=Severity.HIGH, resource_types=(SQL,),
+                condition="resource.settings.availabilityType == 'REGIONAL'", remediation=Remediation("fix"),
+                observe=(("availability", "resource.settings.availabilityType"),),
+                message="{asset} is {availability}")
+    return replace(base, **overrides)
+
+
+def sql(name: str, **data) -> Asset:
+    return Asset(name=f"//cloudsql.googleapis.com/projects/p/instances/{name}", asset_type=SQL, data=data,
+                 ancestors=("projects/1",))
+
+
+def run(rules: list[Rule], assets: list[Asset]):
+    env = RuleEnvironment()
+    compiled = [env.compile_rule(r) for r in rules]
+    return evaluate(compiled, Inventory(assets), env)
+
+
+def test_pass_fail_and_error_each_with_observed_values() -> None:
+    evaluated = run([rule()], [sql("a", settings={"availabilityType": "REGIONAL"}),
+                               sql("b", settings={"availabilityType": "ZONAL"}),
+                               sql("c")])
+    by_asset = {r.asset_name.rsplit("/", 1)[1]: r for r in evaluated.results}
+    assert [by_asset[k].status for k in "abc"] == [Status.PASS, Status.FAIL, Status.ERROR]
+    assert by_asset["b"].message == "b is ZONAL"
+    assert by_asset["b"].observed[0].value == "ZONAL"
+    assert by_asset["c"].observed[0].missing
+    assert "field 'settings' is missing" in by_asset["c"].message
+
+
+def test_applies_excludes_assets_and_counts_them() -> None:
+    evaluated = run([rule(applies="resource.tier != 'shared'")],
+                    [sql("a", tier="shared"), sql("b", tier="x", settings={"availabilityType": "REGIONAL"})])
+    assert [r.asset_name[-1] for r in evaluated.results] == ["b"]
+    assert evaluated.not_applicable == {"r": 1}
+
+
+def test_non_boolean_result_is_an_error_not_a_pass() -> None:
+    evaluated = run([rule(condition="resource.flag")], [sql("a", flag="yes")])
+    (result,) = evaluated.results
+    assert result.status is Status.ERROR and "not a boolean" in result.message
+
+
+def test_params_reach_the_condition() -> None:
+    evaluated = run([rule(condition="resource.n >= params.min", params={"min": 30}, observe=(), message=None)],
+                    [sql("a", n=30), sql("b", n=7)])
+    assert [r.status for r in evaluated.results] == [Status.PASS, Status.FAIL]
+
+
+def test_ref_follows_a_self_link_to_another_asset() -> None:
+    armor = Asset(name="//compute.googleapis.com/projects/p/global/securityPolicies/armor", asset_type=ARMOR,
+                  data={"rules": [{"action": "deny(403)"}]})
+    def backend(name: str, policy: str | None) -> Asset:
+        data = {"securityPolicy": policy} if policy else {}
+        return Asset(name=f"//compute.googleapis.com/projects/p/global/backendServices/{name}", asset_type=BACKEND, data=data)
+    attached = rule(id="armor", resource_types=(BACKEND,), observe=(), message=None,
+                    condition=f"has(resource.securityPolicy) && ref(resource.securityPolicy, '{ARMOR}') != null")
+    assert loaded_types([RuleEnvironment().compile_rule(attached)]) >= {ARMOR, BACKEND}
+    evaluated = run([attached], [armor,
+                                 backend("ok", "https://www.googleapis.com/compute/v1/projects/p/global/securityPolicies/armor"),
+                                 backend("dangling", "projects/p/global/securityPolicies/gone"),
+                                 backend("none", None)])
+    assert {r.asset_name.rsplit("/", 1)[1]: r.status for r in evaluated.results} == {
+        "ok": Status.PASS, "dangling": Status.FAIL, "none": Status.FAIL}
+
+
+def test_assets_lists_every_asset_of_a_type() -> None:
+    any_regional = rule(condition=f"assets('{SQL}').exists(a, a.resource.settings.availabilityType == 'REGIONAL')",
+                        observe=(), message=None)
+    evaluated = run([any_regional], [sql("a", settings={"availabilityType": "ZONAL"}),
+                                     sql("b", settings={"availabilityType": "REGIONAL"})])
+    assert {r.status for r in evaluated.results} == {Status.PASS}
+
+
+def test_asset_variable_carries_envelope_and_iam_policy() -> None:
+    check = rule(condition="asset.project == '1' && asset.iamPolicy.bindings.size() == 1 && asset.resource == resource",
+                 observe=(), message=None)
+    asset = replace(sql("a", x=1), iam_policy={"bindings": [{"role": "roles/owner", "members": ["user:a@x"]}]})
+    (result,) = run([check], [asset]).results
+    assert result.status is Status.PASS, result.message
+
+
+def test_results_are_ordered_by_rule_then_asset() -> None:
+    evaluated = run([rule(id="b-rule"), rule(id="a-rule")],
+                    [sql("z", settings={"availabilityType": "REGIONAL"}), sql("y", settings={"availabilityType": "REGIONAL"})])
+    assert [(r.rule_id, r.asset_name[-1]) for r in evaluated.results] == [
+        ("a-rule", "y"), ("a-rule", "z"), ("b-rule", "y"), ("b-rule", "z")]
