@@ -49,7 +49,7 @@ class CaseOutcome:
 
 
 @dataclass(frozen=True)
-class TestReport:
+class PolicyTestReport:
     outcomes: tuple[CaseOutcome, ...]
 
     @property
@@ -65,7 +65,7 @@ class TestReport:
         return seen
 
 
-def test_files(paths: Iterable[str | Path]) -> list[Path]:
+def policy_test_files(paths: Iterable[str | Path]) -> list[Path]:
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -80,11 +80,11 @@ def test_files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def run_policy_tests(rule_set: RuleSet, paths: Iterable[str | Path]) -> TestReport:
+def run_policy_tests(rule_set: RuleSet, paths: Iterable[str | Path]) -> PolicyTestReport:
     validator = jsonschema.Draft202012Validator(load_schema("policytest"))
     known = {r.id for r in rule_set.rules}
     outcomes: list[CaseOutcome] = []
-    for path in test_files(paths):
+    for path in policy_test_files(paths):
         document = load_yaml(path, PolicyTestError)
         errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
         if errors:
@@ -94,7 +94,7 @@ def run_policy_tests(rule_set: RuleSet, paths: Iterable[str | Path]) -> TestRepo
         fixtures = document.get("fixtures", {})
         for case in document["cases"]:
             outcomes.append(_run_case(rule_set, known, path, fixtures, case))
-    return TestReport(outcomes=tuple(outcomes))
+    return PolicyTestReport(outcomes=tuple(outcomes))
 
 
 def _run_case(rule_set: RuleSet, known: set[str], path: Path, fixtures: dict[str, Any],
@@ -172,7 +172,7 @@ def _describe(result: Result) -> str:
     return f"{result.status.value} on {result.asset_name} ({result.message})"
 
 
-def render_test_report(report: TestReport, verbose: bool = False) -> str:
+def render_test_report(report: PolicyTestReport, verbose: bool = False) -> str:
     lines: list[str] = []
     for outcome in report.outcomes:
         if outcome.ok and not verbose:
