@@ -130,7 +130,7 @@ def failure_message(template: str | None, title: str, asset: Asset, observed: tu
 
 
 def _show_observed(observation: Observation) -> str:
-    return "(not set)" if observation.missing else _show(observation.value)
+    return "(not set)" if observation.missing or observation.value is None else _show(observation.value)
 
 
 def _show(value: Any) -> str:

@@ -102,3 +102,11 @@ def test_results_are_ordered_by_rule_then_asset() -> None:
                     [sql("z", settings={"availabilityType": "REGIONAL"}), sql("y", settings={"availabilityType": "REGIONAL"})])
     assert [(r.rule_id, r.asset_name[-1]) for r in evaluated.results] == [
         ("a-rule", "y"), ("a-rule", "z"), ("b-rule", "y"), ("b-rule", "z")]
+
+
+def test_observed_optionals_record_their_value_or_null() -> None:
+    check = rule(observe=(("tier", "resource.?tier"), ("zone", "resource.?settings.?zone")),
+                 message="{asset}: tier {tier}, zone {zone}")
+    (result,) = run([check], [sql("a", tier="db-f1-micro", settings={"availabilityType": "ZONAL"})]).results
+    assert [(o.name, o.value, o.missing) for o in result.observed] == [("tier", "db-f1-micro", False), ("zone", None, False)]
+    assert result.message == "a: tier db-f1-micro, zone (not set)"

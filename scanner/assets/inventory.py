@@ -85,22 +85,32 @@ class Inventory:
         name, the location) of ``context``, as Cloud Run does for connector names.
         """
         tail = reference_tail(reference)
-        if tail is None and context is not None:
-            project = self.project_of(context)
-            if project is None or not reference.strip():
-                return None
-            if "/" in reference.strip("/"):
-                tail = f"projects/{project}/{reference.strip('/')}"
-            else:
-                return self._by_short_name(reference.strip(), asset_type, project, context.location)
-        if tail is None:
+        if tail is not None:
+            return self._by_key.get((asset_type, self._canonical(tail)))
+        relative = reference.strip().strip("/")
+        if context is None or not relative:
             return None
-        return self._by_key.get((asset_type, self._canonical(tail)))
+        for project in self._projects_of(context):
+            if "/" in relative:
+                found = self._by_key.get((asset_type, self._canonical(f"projects/{project}/{relative}")))
+            else:
+                found = self._by_short_name(relative, asset_type, project, context.location)
+            if found is not None:
+                return found
+        return None
+
+    def _projects_of(self, asset: Asset) -> list[str]:
+        """Every way the asset's project may be spelled: id and number, from its name and ancestors."""
+        tail = reference_tail(asset.name)
+        spelled = [tail.split("/")[1]] if tail is not None and "/" in tail else []
+        spelled += [a.split("/", 1)[1] for a in asset.ancestors if a.startswith("projects/")]
+        spelled += [self._id_of[p] for p in spelled if p in self._id_of]
+        return list(dict.fromkeys(spelled))
 
     def _by_short_name(self, name: str, asset_type: str, project: str, location: str | None) -> Asset | None:
         matches = [
             a for a in self.of_type(asset_type)
-            if a.name.rsplit("/", 1)[-1] == name and self.project_of(a) == project
+            if a.name.rsplit("/", 1)[-1] == name and project in self._projects_of(a)
             and (location is None or a.location in (None, location))
         ]
         return matches[0] if len(matches) == 1 else None

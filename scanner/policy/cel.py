@@ -81,10 +81,12 @@ class RuleEnvironment:
         except RuntimeError as exc:
             raise PolicyError(f"{label}: CEL does not compile:\n{_clean_compile_error(str(exc), label)}",
                               where=where) from None
-        if boolean:
-            kind = program.return_type().name()
-            if kind not in ("bool", "dyn", "BOOL", "DYN"):
-                raise PolicyError(f"{label}: must be a boolean expression, but it returns {kind}", where=where)
+        kind = program.return_type().name()
+        if boolean and kind not in ("bool", "dyn", "BOOL", "DYN"):
+            raise PolicyError(f"{label}: must be a boolean expression, but it returns {kind}", where=where)
+        if kind.startswith("optional_type"):
+            # An optional cannot leave the runtime; an observed optional records its value or null.
+            return self.compile(f"({expression}).orValue(null)", where, label)
         return program
 
     def compile_rule(self, rule: Rule) -> CompiledRule:
@@ -110,9 +112,12 @@ class RuleEnvironment:
             result = program.eval(activation)
         except Exception as exc:  # the runtime reports most problems as error values; be safe
             return Evaluation(error=_clean_runtime_error(str(exc)))
-        if result.type() == cel.Type.ERROR:
-            return Evaluation(error=_clean_runtime_error(str(result.value())))
-        return Evaluation(value=_plain(result.plain_value()))
+        try:
+            if result.type() == cel.Type.ERROR:
+                return Evaluation(error=_clean_runtime_error(str(result.value())))
+            return Evaluation(value=_plain(result.plain_value()))
+        except TypeError:  # e.g. optionals nested in a list: the runtime cannot convert them
+            return Evaluation(error="the result cannot be converted to a plain value")
 
 
 def asset_view(asset: Asset, project: str | None) -> dict[str, Any]:

@@ -71,3 +71,14 @@ def test_conflicting_duplicates_are_an_input_error() -> None:
 def test_reference_tail() -> None:
     assert reference_tail("https://www.googleapis.com/compute/v1/projects/p/global/x/y") == "projects/p/global/x/y"
     assert reference_tail("plain-name") is None
+
+
+def test_relative_reference_without_project_asset_uses_the_referrers_name() -> None:
+    """An --asset-types export may leave out the Project: compute names still carry the project id."""
+    backend = Asset(name="//compute.googleapis.com/projects/acme-prod/global/backendServices/bs",
+                    asset_type="compute.googleapis.com/BackendService", data={}, ancestors=("projects/123",))
+    inventory = Inventory([POLICY, backend])
+    assert inventory.resolve("global/securityPolicies/armor", POLICY.asset_type, context=backend) is POLICY
+    connector_user = Asset(name="//run.googleapis.com/projects/acme-prod/locations/us-central1/services/s",
+                           asset_type="run.googleapis.com/Service", location="us-central1", ancestors=("projects/123",))
+    assert Inventory([CONNECTOR, connector_user]).resolve("conn", CONNECTOR.asset_type, context=connector_user) is CONNECTOR
