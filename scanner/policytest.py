@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from scanner.audit import RuleSet
 from scanner.engine import evaluate
 from scanner.errors import PolicyTestError
 from scanner.model import Asset, Origin, Result
+from scanner.policy.cel import CompiledRule
 from scanner.policy.loader import load_schema
 from scanner.policy.yamlfile import line_of, load_yaml
 
@@ -105,11 +106,23 @@ def _run_case(rule_set: RuleSet, known: set[str], path: Path, fixtures: dict[str
     if unknown:
         raise PolicyTestError(f"case {case['name']!r} expects results of unknown rule(s): {', '.join(unknown)}",
                               where=f"{path}:{line}")
+    overrides = case.get("params", {})
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise PolicyTestError(f"case {case['name']!r} sets params of unknown rule(s): {', '.join(unknown)}",
+                              where=f"{path}:{line}")
+    compiled = [_with_params(c, overrides.get(c.rule.id)) for c in rule_set.compiled]
     assets = list(_case_assets(path, fixtures, case))
-    evaluated = evaluate(rule_set.compiled, Inventory(assets), rule_set.env)
+    evaluated = evaluate(compiled, Inventory(assets), rule_set.env)
     problems = tuple(p for e in expectations for p in _check(e, evaluated.results))
     return CaseOutcome(file=str(path), line=line, name=case["name"], problems=problems,
                        expectations=tuple(expectations))
+
+
+def _with_params(compiled: CompiledRule, params: dict[str, Any] | None) -> CompiledRule:
+    if not params:
+        return compiled
+    return replace(compiled, rule=replace(compiled.rule, params={**compiled.rule.params, **_plain(params)}))
 
 
 def _expectations(expect: Any) -> list[Expectation]:

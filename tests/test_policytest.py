@@ -32,6 +32,12 @@ cases:
       - fixture: pg
         patch: {resource: {data: {settings: null}}}
     expect: {sql-regional: error}
+  - name: params can be overridden per case
+    assets:
+      - fixture: pg
+        patch: {resource: {data: {settings: {availabilityType: ZONAL}}}}
+    params: {sql-regional: {unused: 1}}
+    expect: {sql-regional: fail}
   - name: from a snapshot file
     snapshot: snap.jsonl
     expect: {redis-ha: pass}
@@ -59,8 +65,8 @@ def hascan_test(*paths: str, verbose: bool = False):
 def test_passing_cases(ws: Path) -> None:
     run = hascan_test("cases", verbose=True)
     assert run.code == 0, run.out
-    assert run.out.count("ok  ") == 4
-    assert run.out.rstrip().endswith("policy tests: 4 passed, 0 failed")
+    assert run.out.count("ok  ") == 5
+    assert run.out.rstrip().endswith("policy tests: 5 passed, 0 failed")
 
 
 def test_failing_case_says_what_was_expected_and_what_happened(ws: Path) -> None:
@@ -69,7 +75,7 @@ def test_failing_case_says_what_was_expected_and_what_happened(ws: Path) -> None
     assert run.code == 1
     assert "FAIL cases/sql.test.yaml:16  missing settings is an error" in run.out
     assert "sql-regional: expected pass, got error on //cloudsql.googleapis.com/projects/acme/instances/pg" in run.out
-    assert "3 passed, 1 failed" in run.out
+    assert "4 passed, 1 failed" in run.out
 
 
 def test_unknown_rule_or_fixture_is_an_input_error(ws: Path) -> None:
