@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from string import Formatter
 from typing import Any
 
-from scanner.assets.inventory import Inventory
+from scanner.assets.inventory import PROJECT_TYPE, Inventory
 from scanner.model import Asset, Observation, Result, Status
 from scanner.policy.cel import CompiledRule, RuleEnvironment, asset_view
 
@@ -27,7 +27,7 @@ class _UnreadType(Exception):
 
 def loaded_types(rules: Iterable[CompiledRule]) -> frozenset[str]:
     """The asset types a scan must keep for these rules."""
-    types: set[str] = {"cloudresourcemanager.googleapis.com/Project"}
+    types: set[str] = {PROJECT_TYPE}
     for compiled in rules:
         types |= compiled.rule.asset_types
     return frozenset(types)
@@ -89,10 +89,12 @@ def _evaluate_one(compiled: CompiledRule, asset: Asset, scope: _Scope, env: Rule
                                 scope.resolver(asset), scope.lister)
     observed = tuple(_observe(name, program, activation, env) for name, program in compiled.observe)
 
+    origin = (asset.iam_origin or asset.origin) if rule.reads_only_iam_policy else (asset.origin or asset.iam_origin)
+    project = scope.inventory.project_of(asset)
+
     def result(status: Status, message: str) -> Result:
         return Result(rule_id=rule.id, asset_name=asset.name, asset_type=asset.asset_type, status=status,
-                      message=message, observed=observed, origin=asset.origin,
-                      project=scope.inventory.project_of(asset))
+                      message=message, observed=observed, origin=origin, project=project)
 
     if compiled.applies is not None:
         applies = env.evaluate(compiled.applies, activation)
@@ -109,7 +111,8 @@ def _evaluate_one(compiled: CompiledRule, asset: Asset, scope: _Scope, env: Rule
         return result(Status.ERROR, f"the condition returned {_show(verdict.value)}, not a boolean")
     if verdict.value:
         return result(Status.PASS, rule.title)
-    return result(Status.FAIL, failure_message(rule.message, rule.title, asset, observed))
+    short = project if asset.asset_type == PROJECT_TYPE and project else asset.name.rsplit("/", 1)[-1]
+    return result(Status.FAIL, failure_message(rule.message, rule.title, short, observed))
 
 
 def _observe(name: str, program: Any, activation: Any, env: RuleEnvironment) -> Observation:
@@ -119,8 +122,8 @@ def _observe(name: str, program: Any, activation: Any, env: RuleEnvironment) -> 
     return Observation(name=name, value=outcome.value)
 
 
-def failure_message(template: str | None, title: str, asset: Asset, observed: tuple[Observation, ...]) -> str:
-    short = asset.name.rsplit("/", 1)[-1]
+def failure_message(template: str | None, title: str, short: str, observed: tuple[Observation, ...]) -> str:
+    """The failure message: the rule's template filled with observed values and the asset's short name."""
     if template is None:
         details = ", ".join(f"{o.name}={_show_observed(o)}" for o in observed)
         return f"{title}: not met" + (f" ({details})" if details else "")

@@ -67,6 +67,7 @@ class Asset:
     update_time: str | None = None
     version: str | None = None
     origin: Origin | None = None
+    iam_origin: Origin | None = None  # where the IAM_POLICY record was read, when separate
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,12 @@ class Rule:
         texts = [self.condition, self.applies or ""] + [expr for _, expr in self.observe]
         found = {m.group(1) for text in texts for m in ASSET_TYPE_LITERAL.finditer(text)}
         return tuple(sorted(found - set(self.resource_types)))
+
+    @property
+    def reads_only_iam_policy(self) -> bool:
+        """True if the rule looks at the IAM policy and not the resource data (for locations)."""
+        texts = " ".join([self.condition, self.applies or ""] + [expr for _, expr in self.observe])
+        return "iamPolicy" in texts and re.search(r"\bresource\b", texts) is None
 
     @property
     def asset_types(self) -> frozenset[str]:

@@ -110,3 +110,20 @@ def test_observed_optionals_record_their_value_or_null() -> None:
     (result,) = run([check], [sql("a", tier="db-f1-micro", settings={"availabilityType": "ZONAL"})]).results
     assert [(o.name, o.value, o.missing) for o in result.observed] == [("tier", "db-f1-micro", False), ("zone", None, False)]
     assert result.message == "a: tier db-f1-micro, zone (not set)"
+
+
+def test_findings_about_the_iam_policy_point_at_the_iam_record() -> None:
+    from scanner.model import Origin
+
+    asset = replace(sql("a", settings={"availabilityType": "ZONAL"}), origin=Origin("resources.jsonl", 3),
+                    iam_origin=Origin("iam.jsonl", 8), iam_policy={"bindings": []})
+    iam_rule = rule(id="iam", condition="asset.iamPolicy.bindings.size() > 0", observe=(), message=None)
+    results = {r.rule_id: r.origin for r in run([rule(), iam_rule], [asset]).results}
+    assert results == {"r": Origin("resources.jsonl", 3), "iam": Origin("iam.jsonl", 8)}
+
+
+def test_observed_maps_have_a_stable_key_order() -> None:
+    check = rule(observe=(("m", "{'zeta': 1, 'alpha': 2, 'mid': resource.settings.availabilityType}"),), message=None)
+    for _ in range(5):
+        (result,) = run([check], [sql("a", settings={"availabilityType": "ZONAL"})]).results
+        assert list(result.observed[0].value) == ["alpha", "mid", "zeta"]

@@ -137,6 +137,7 @@ def _merge(first: Asset, second: Asset) -> Asset:
         field: getattr(resource_side, field) or getattr(first, field) or getattr(second, field)
         for field in ("data", "location", "parent", "update_time", "version", "origin")
     }
+    values["iam_origin"] = first.iam_origin or second.iam_origin
     return Asset(
         name=first.name,
         asset_type=first.asset_type,
@@ -147,4 +148,5 @@ def _merge(first: Asset, second: Asset) -> Asset:
 
 
 def _where(asset: Asset) -> str:
-    return f"{asset.origin.path}:{asset.origin.line}" if asset.origin else "unknown location"
+    origin = asset.origin or asset.iam_origin
+    return f"{origin.path}:{origin.line}" if origin else "unknown location"

@@ -78,7 +78,8 @@ def to_asset(record: Any, origin: Origin) -> Asset:
         ancestors=tuple(ancestors),
         update_time=update_time if isinstance(update_time, str) else None,
         version=version,
-        origin=origin,
+        origin=origin if resource is not None or iam is None else None,
+        iam_origin=origin if iam is not None else None,
     )
 
 

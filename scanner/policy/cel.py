@@ -136,9 +136,9 @@ def asset_view(asset: Asset, project: str | None) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """CEL results as JSON-compatible values."""
+    """CEL results as JSON-compatible values; map keys sorted (CEL maps have no stable order)."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, datetime.datetime):

@@ -54,11 +54,12 @@ def test_project_of_prefers_project_id() -> None:
 
 def test_resource_and_iam_records_merge() -> None:
     resource = Asset(name=PROJECT.name, asset_type=PROJECT.asset_type, data=PROJECT.data, origin=Origin("r.jsonl", 4))
-    iam = Asset(name=PROJECT.name, asset_type=PROJECT.asset_type, iam_policy={"bindings": []}, origin=Origin("i.jsonl", 9))
+    iam = Asset(name=PROJECT.name, asset_type=PROJECT.asset_type, iam_policy={"bindings": []}, iam_origin=Origin("i.jsonl", 9))
     for order in ([resource, iam], [iam, resource]):
         (merged,) = Inventory(order).of_type(PROJECT.asset_type)
         assert merged.data == PROJECT.data and merged.iam_policy == {"bindings": []}
         assert merged.origin == Origin("r.jsonl", 4)
+        assert merged.iam_origin == Origin("i.jsonl", 9)
 
 
 def test_conflicting_duplicates_are_an_input_error() -> None:
