@@ -1,16 +1,26 @@
-"""Evaluate compiled rules against an inventory. No I/O: rules and assets in, results out."""
+"""Evaluate compiled rules against an inventory. No I/O: rules and assets in, results out.
+
+An ``asset`` rule gives one result per asset of its types (unless ``applies`` excludes it).
+A ``project`` rule gives one result per project: pass if at least one asset of its types in
+that project satisfies the condition, fail if none does, error if none does and some could
+not be evaluated.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from string import Formatter
 from typing import Any
 
 from scanner.assets.inventory import PROJECT_TYPE, Inventory
-from scanner.model import Asset, Observation, Result, Status
-from scanner.policy.cel import CompiledRule, RuleEnvironment, asset_view
+from scanner.model import Asset, Observation, Result, Rule, Status
+from scanner.policy.cel import CompiledRule, Evaluation, RuleEnvironment, asset_view
+
+MAX_LISTED = 20  # matching assets named in an existence result
+
+ParamsFor = Callable[[Rule, Asset], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -33,15 +43,25 @@ def loaded_types(rules: Iterable[CompiledRule]) -> frozenset[str]:
     return frozenset(types)
 
 
-def evaluate(rules: Sequence[CompiledRule], inventory: Inventory, env: RuleEnvironment) -> Evaluated:
-    scope = _Scope(inventory, loaded_types(rules))
+def default_params(rule: Rule, asset: Asset) -> dict[str, Any]:
+    return dict(rule.params)
+
+
+def evaluate(rules: Sequence[CompiledRule], inventory: Inventory, env: RuleEnvironment,
+             params_for: ParamsFor = default_params) -> Evaluated:
+    """Evaluate every rule; ``params_for`` gives a rule's effective params for an asset (configuration)."""
+    scope = _Scope(inventory, loaded_types(rules), env, params_for)
     results: list[Result] = []
     not_applicable: dict[str, int] = {}
     for compiled in sorted(rules, key=lambda c: c.rule.id):
+        if compiled.rule.scope == "project":
+            results.extend(scope.existence(compiled, project) for project in inventory.projects())
+            not_applicable[compiled.rule.id] = 0
+            continue
         skipped = 0
         for asset_type in compiled.rule.resource_types:
             for asset in inventory.of_type(asset_type):
-                result = _evaluate_one(compiled, asset, scope, env)
+                result = scope.per_asset(compiled, asset)
                 if result is None:
                     skipped += 1
                 else:
@@ -52,12 +72,17 @@ def evaluate(rules: Sequence[CompiledRule], inventory: Inventory, env: RuleEnvir
 
 
 class _Scope:
-    """Asset views and reference functions for one scan."""
+    """Asset views, reference functions and evaluation for one scan."""
 
-    def __init__(self, inventory: Inventory, types: frozenset[str]) -> None:
+    def __init__(self, inventory: Inventory, types: frozenset[str], env: RuleEnvironment,
+                 params_for: ParamsFor) -> None:
         self.inventory = inventory
         self.types = types
+        self.env = env
+        self.params_for = params_for
         self._views: dict[tuple[str, str], dict[str, Any]] = {}
+
+    # --- what CEL sees ---------------------------------------------------------------
 
     def view(self, asset: Asset) -> dict[str, Any]:
         key = (asset.asset_type, asset.name)
@@ -70,49 +95,90 @@ class _Scope:
         if asset_type not in self.types:
             raise _UnreadType(f"asset type {asset_type} is not loaded: name it as a string literal in the rule")
 
-    def resolver(self, context: Asset) -> Any:
+    def activation(self, rule: Rule, asset: Asset) -> Any:
+        view = self.view(asset)
+
         def resolve(reference: str, asset_type: str) -> Any:
             self._require(asset_type)
-            target = self.inventory.resolve(reference, asset_type, context)
+            target = self.inventory.resolve(reference, asset_type, asset)
             return None if target is None else self.view(target)
-        return resolve
 
-    def lister(self, asset_type: str) -> list[Any]:
-        self._require(asset_type)
-        return [self.view(a) for a in self.inventory.of_type(asset_type)]
+        def list_all(asset_type: str) -> list[Any]:
+            self._require(asset_type)
+            return [self.view(a) for a in self.inventory.of_type(asset_type)]
+
+        def list_in_project(asset_type: str) -> list[Any]:
+            self._require(asset_type)
+            return [self.view(a) for a in self.inventory.in_project(asset_type, asset)]
+
+        variables = {"resource": view["resource"], "asset": view, "params": self.params_for(rule, asset)}
+        return self.env.activation(variables, resolve, list_all, list_in_project)
+
+    # --- verdicts --------------------------------------------------------------------
+
+    def per_asset(self, compiled: CompiledRule, asset: Asset) -> Result | None:
+        rule = compiled.rule
+        activation = self.activation(rule, asset)
+        observed = tuple(_observe(name, program, activation, self.env) for name, program in compiled.observe)
+        origin = (asset.iam_origin or asset.origin) if rule.reads_only_iam_policy else (asset.origin or asset.iam_origin)
+        project = self.inventory.project_of(asset)
+
+        def result(status: Status, message: str) -> Result:
+            return Result(rule_id=rule.id, asset_name=asset.name, asset_type=asset.asset_type, status=status,
+                          message=message, observed=observed, origin=origin, project=project)
+
+        if compiled.applies is not None:
+            applies = _boolean(self.env.evaluate(compiled.applies, activation), "'applies'")
+            if isinstance(applies, str):
+                return result(Status.ERROR, applies)
+            if not applies:
+                return None
+        verdict = _boolean(self.env.evaluate(compiled.condition, activation), "the condition")
+        if isinstance(verdict, str):
+            return result(Status.ERROR, verdict)
+        if verdict:
+            return result(Status.PASS, rule.title)
+        short = project if asset.asset_type == PROJECT_TYPE and project else asset.name.rsplit("/", 1)[-1]
+        return result(Status.FAIL, failure_message(rule.message, rule.title, short, observed))
+
+    def existence(self, compiled: CompiledRule, project: Asset) -> Result:
+        rule = compiled.rule
+        matching: list[str] = []
+        errors: list[str] = []
+        candidates = 0
+        for asset_type in rule.resource_types:
+            for asset in self.inventory.in_project(asset_type, project):
+                outcome = self.per_asset(compiled, asset)
+                if outcome is None:
+                    continue
+                candidates += 1
+                if outcome.status is Status.PASS:
+                    matching.append(asset.name)
+                elif outcome.status is Status.ERROR:
+                    errors.append(f"{asset.name}: {outcome.message}")
+        activation = self.activation(rule, project)
+        observed = (Observation("candidates", candidates), Observation("matching", sorted(matching)[:MAX_LISTED]),
+                    *(_observe(name, program, activation, self.env) for name, program in compiled.observe))
+        project_id = self.inventory.project_of(project) or project.name.rsplit("/", 1)[-1]
+        if matching:
+            status, message = Status.PASS, rule.title
+        elif errors:
+            status = Status.ERROR
+            message = f"no asset in the project passes and {len(errors)} could not be evaluated; first: {errors[0]}"
+        else:
+            status, message = Status.FAIL, failure_message(rule.message, rule.title, project_id, observed)
+        return Result(rule_id=rule.id, asset_name=project.name, asset_type=PROJECT_TYPE, status=status,
+                      message=message, observed=observed, origin=project.origin or project.iam_origin,
+                      project=project_id)
 
 
-def _evaluate_one(compiled: CompiledRule, asset: Asset, scope: _Scope, env: RuleEnvironment) -> Result | None:
-    rule = compiled.rule
-    view = scope.view(asset)
-    activation = env.activation({"resource": view["resource"], "asset": view, "params": dict(rule.params)},
-                                scope.resolver(asset), scope.lister)
-    observed = tuple(_observe(name, program, activation, env) for name, program in compiled.observe)
-
-    origin = (asset.iam_origin or asset.origin) if rule.reads_only_iam_policy else (asset.origin or asset.iam_origin)
-    project = scope.inventory.project_of(asset)
-
-    def result(status: Status, message: str) -> Result:
-        return Result(rule_id=rule.id, asset_name=asset.name, asset_type=asset.asset_type, status=status,
-                      message=message, observed=observed, origin=origin, project=project)
-
-    if compiled.applies is not None:
-        applies = env.evaluate(compiled.applies, activation)
-        if applies.error is not None:
-            return result(Status.ERROR, f"could not evaluate 'applies': {applies.error}")
-        if not isinstance(applies.value, bool):
-            return result(Status.ERROR, f"'applies' returned {_show(applies.value)}, not a boolean")
-        if not applies.value:
-            return None
-    verdict = env.evaluate(compiled.condition, activation)
-    if verdict.error is not None:
-        return result(Status.ERROR, f"could not evaluate the condition: {verdict.error}")
-    if not isinstance(verdict.value, bool):
-        return result(Status.ERROR, f"the condition returned {_show(verdict.value)}, not a boolean")
-    if verdict.value:
-        return result(Status.PASS, rule.title)
-    short = project if asset.asset_type == PROJECT_TYPE and project else asset.name.rsplit("/", 1)[-1]
-    return result(Status.FAIL, failure_message(rule.message, rule.title, short, observed))
+def _boolean(outcome: Evaluation, what: str) -> bool | str:
+    """The boolean an expression returned, or the error message to report."""
+    if outcome.error is not None:
+        return f"could not evaluate {what}: {outcome.error}"
+    if not isinstance(outcome.value, bool):
+        return f"{what} returned {_show(outcome.value)}, not a boolean"
+    return outcome.value
 
 
 def _observe(name: str, program: Any, activation: Any, env: RuleEnvironment) -> Observation:
@@ -127,9 +193,16 @@ def failure_message(template: str | None, title: str, short: str, observed: tupl
     if template is None:
         details = ", ".join(f"{o.name}={_show_observed(o)}" for o in observed)
         return f"{title}: not met" + (f" ({details})" if details else "")
-    values = {o.name: _show_observed(o) for o in observed}
+    values = _Values({o.name: _show_observed(o) for o in observed})
     values["asset"] = short
     return Formatter().vformat(template, (), values).strip()
+
+
+class _Values(dict):  # type: ignore[type-arg]
+    """Template values; a name with no value reads "(not set)" (the loader checks names exist)."""
+
+    def __missing__(self, key: str) -> str:
+        return "(not set)"
 
 
 def _show_observed(observation: Observation) -> str:

@@ -96,6 +96,8 @@ class Rule:
     rationale: str | None = None
     origin: Origin | None = None
     criteria: tuple[str, ...] = ()  # compliance criteria, attached from the mapping
+    enabled: bool = True  # False: optional, off unless configuration turns it on
+    scope: str = "asset"  # "asset": a result per asset; "project": an existence check per project
 
     @property
     def reads(self) -> tuple[str, ...]:

@@ -127,3 +127,57 @@ def test_observed_maps_have_a_stable_key_order() -> None:
     for _ in range(5):
         (result,) = run([check], [sql("a", settings={"availabilityType": "ZONAL"})]).results
         assert list(result.observed[0].value) == ["alpha", "mid", "zeta"]
+
+
+UPTIME = "monitoring.googleapis.com/UptimeCheckConfig"
+
+
+def uptime(name: str, project: str, path: str) -> Asset:
+    return Asset(name=f"//monitoring.googleapis.com/projects/{project}/uptimeCheckConfigs/{name}", asset_type=UPTIME,
+                 data={"httpCheck": {"path": path}}, ancestors=(f"projects/{project}",))
+
+
+def test_project_rule_reports_once_per_project() -> None:
+    from scanner.model import Origin
+
+    exists = rule(id="uptime", scope="project", resource_types=(UPTIME,), observe=(),
+                  condition="resource.httpCheck.path == '/health'",
+                  message="project {asset} has {candidates} uptime checks, none on /health")
+    project = Asset(name="//cloudresourcemanager.googleapis.com/projects/111", asset_type="cloudresourcemanager.googleapis.com/Project",
+                    data={"projectId": "good", "projectNumber": "111"}, ancestors=("projects/111",), origin=Origin("s.jsonl", 1))
+    evaluated = run([exists], [project, uptime("a", "111", "/health"), uptime("b", "111", "/"),
+                               uptime("c", "222", "/"), uptime("d", "222", "/status"),
+                               sql("only-sql", settings={})])
+    by_project = {r.asset_name.rsplit("/", 1)[1]: r for r in evaluated.results}
+    assert set(by_project) == {"111", "222", "1"}  # project 1 holds only the SQL instance: no uptime check there
+    good, bad, empty = by_project["111"], by_project["222"], by_project["1"]
+    assert good.status is Status.PASS and good.origin == Origin("s.jsonl", 1)
+    assert dict((o.name, o.value) for o in good.observed)["matching"] == [
+        "//monitoring.googleapis.com/projects/111/uptimeCheckConfigs/a"]
+    assert bad.status is Status.FAIL and bad.message == "project 222 has 2 uptime checks, none on /health"
+    assert bad.origin is None  # no Project asset: reports fall back to the rule's own location
+    assert empty.status is Status.FAIL and "has 0 uptime checks" in empty.message
+
+
+def test_project_rule_with_only_unevaluable_candidates_is_an_error() -> None:
+    exists = rule(id="uptime", scope="project", resource_types=(UPTIME,), observe=(), message=None,
+                  condition="resource.httpCheck.port == 443")
+    (result,) = run([exists], [uptime("a", "111", "/health")]).results
+    assert result.status is Status.ERROR and "could not be evaluated" in result.message
+
+
+def test_project_assets_is_limited_to_the_evaluated_assets_project() -> None:
+    check = rule(condition=f"projectAssets('{UPTIME}').size() == 1", observe=(), message=None)
+    other = Asset(name="//cloudsql.googleapis.com/projects/p2/instances/x", asset_type=SQL, data={}, ancestors=("projects/2",))
+    evaluated = run([check], [sql("a"), other, uptime("u", "1", "/"), uptime("v", "3", "/"), uptime("w", "3", "/")])
+    assert {r.asset_name.rsplit("/", 1)[1]: r.status for r in evaluated.results} == {"a": Status.PASS, "x": Status.FAIL}
+
+
+def test_unit_helpers() -> None:
+    check = rule(condition="quantity(resource.mem) == 536870912 && seconds(resource.t1) == 300 "
+                           "&& seconds(resource.t2) == 300 && seconds(resource.t3) == 5400", observe=(), message=None)
+    (result,) = run([check], [sql("a", mem="512Mi", t1=300, t2="300s", t3="1h30m")]).results
+    assert result.status is Status.PASS, result.message
+    bad = rule(condition="quantity(resource.mem) > 0", observe=(), message=None)
+    (result,) = run([bad], [sql("a", mem="lots")]).results
+    assert result.status is Status.ERROR and "not a quantity" in result.message

@@ -68,6 +68,36 @@ class Inventory:
         """Every asset of one type, ordered by name."""
         return self._by_type.get(asset_type, [])
 
+    def project_key(self, asset: Asset) -> str | None:
+        """The project an asset belongs to, as a number when known (ancestors, Project assets), else an id."""
+        number = next((a.split("/", 1)[1] for a in asset.ancestors if a.startswith("projects/")), None)
+        if number is not None:
+            return number
+        tail = reference_tail(asset.name)
+        if tail is None or "/" not in tail:
+            return None
+        spelled = tail.split("/")[1]
+        return self._number_of.get(spelled, spelled)
+
+    def projects(self) -> list[Asset]:
+        """One Project asset per project in scope; a bare one for projects seen only in other assets' names."""
+        found: dict[str, Asset] = {}
+        for project in self.of_type(PROJECT_TYPE):
+            key = self.project_key(project)
+            if key is not None:
+                found.setdefault(key, project)
+        for asset in self._assets.values():
+            key = self.project_key(asset)
+            if key is not None and key not in found:
+                found[key] = Asset(name=f"//cloudresourcemanager.googleapis.com/projects/{key}",
+                                   asset_type=PROJECT_TYPE, data={}, ancestors=(f"projects/{key}",))
+        return [found[key] for key in sorted(found)]
+
+    def in_project(self, asset_type: str, member: Asset) -> list[Asset]:
+        """Assets of one type in the same project as ``member`` (a Project asset or any other)."""
+        key = self.project_key(member)
+        return [a for a in self.of_type(asset_type) if key is not None and self.project_key(a) == key]
+
     def project_of(self, asset: Asset) -> str | None:
         """The project id of an asset (the number if the id is not known)."""
         number = next((a.split("/", 1)[1] for a in asset.ancestors if a.startswith("projects/")), None)

@@ -13,9 +13,11 @@ and two functions that follow references between assets of the same scan:
 * ``ref(reference, assetType)``: the asset (shaped like ``asset``) that a reference names
   (self link, full name, ``projects/...`` path, or a name relative to the referring
   asset's project), or ``null`` if the snapshot does not contain it;
-* ``assets(assetType)``: every asset of that type in the scan, shaped like ``asset``.
+* ``assets(assetType)``: every asset of that type in the scan, shaped like ``asset``;
+* ``projectAssets(assetType)``: the same, restricted to the project of the asset (or, for a
+  ``scope: project`` rule, the project) being evaluated.
 
-The CEL standard extensions for strings, math, ``cel.bind`` and optionals are enabled.
+``quantity()`` and ``seconds()`` read units (see ``scanner.policy.functions``). The CEL standard extensions for strings, math, ``cel.bind`` and optionals are enabled.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from cel_expr_python import cel
 from cel_expr_python.ext import ext_bindings, ext_math, ext_optional, ext_strings
 
 from scanner.errors import PolicyError
+from scanner.policy import functions
 from scanner.model import Asset, Rule
 
 VARIABLES = ("resource", "asset", "params")
@@ -39,6 +42,9 @@ _FUNCTIONS = cel.CelExtension("hascan", [
                                           parameters=[cel.Type.STRING, cel.Type.STRING])]),
     cel.FunctionDecl("assets", [cel.Overload("hascan_assets_string", return_type=cel.Type.List(cel.Type.DYN),
                                              parameters=[cel.Type.STRING])]),
+    cel.FunctionDecl("projectAssets", [cel.Overload("hascan_project_assets_string",
+                                                    return_type=cel.Type.List(cel.Type.DYN),
+                                                    parameters=[cel.Type.STRING])]),
 ])
 
 Resolver = Callable[[str, str], Any]
@@ -72,7 +78,7 @@ class RuleEnvironment:
         self._env = cel.NewEnv(
             variables={name: cel.Type.DYN for name in VARIABLES},
             extensions=[ext_strings.ExtStrings(), ext_math.ExtMath(), ext_bindings.ExtBindings(),
-                        ext_optional.ExtOptional(), _FUNCTIONS],
+                        ext_optional.ExtOptional(), _FUNCTIONS, functions.EXTENSION],
         )
 
     def compile(self, expression: str, where: str, label: str, boolean: bool = False) -> Any:
@@ -99,12 +105,15 @@ class RuleEnvironment:
             observe=tuple((name, self.compile(expr, where, f"{label}: observe.{name}")) for name, expr in rule.observe),
         )
 
-    def activation(self, variables: Mapping[str, Any], resolve: Resolver, list_assets: Lister) -> Any:
-        functions = [
+    def activation(self, variables: Mapping[str, Any], resolve: Resolver, list_assets: Lister,
+                   list_project_assets: Lister) -> Any:
+        bound = [
             cel.Function("ref", [cel.Type.STRING, cel.Type.STRING], False, resolve, cel.Type.DYN),
             cel.Function("assets", [cel.Type.STRING], False, list_assets, cel.Type.List(cel.Type.DYN)),
+            cel.Function("projectAssets", [cel.Type.STRING], False, list_project_assets,
+                         cel.Type.List(cel.Type.DYN)),
         ]
-        return self._env.Activation(dict(variables), functions)
+        return self._env.Activation(dict(variables), bound)
 
     @staticmethod
     def evaluate(program: Any, activation: Any) -> Evaluation:

@@ -108,6 +108,8 @@ def _to_rule(item: dict[str, Any], path: Path) -> Rule:
         ),
         references=tuple(item.get("references", [])),
         origin=Origin(str(path), getattr(item, "line", 1)),
+        enabled=item.get("enabled", True),
+        scope=item.get("scope", "asset"),
     )
 
 
@@ -116,6 +118,8 @@ def _check_message(rule: Rule) -> None:
     if rule.message is None:
         return
     allowed = {name for name, _ in rule.observe} | {"asset"}
+    if rule.scope == "project":
+        allowed |= {"candidates", "matching"}
     try:
         fields = {name for _, name, _, _ in Formatter().parse(rule.message) if name is not None}
     except ValueError as exc:
