@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scanner import __version__
 from scanner.assets.inventory import Inventory
 from scanner.assets.snapshot import ReadStats, load_snapshot
 from scanner.engine import evaluate, loaded_types
-from scanner.errors import InputError
-from scanner.model import Asset, ComplianceMapping, InputInfo
+from scanner.errors import InputError, UsageError
+from scanner.config import Config, ParamsResolver, load_config
+from scanner.model import Asset, ComplianceMapping, InputInfo, Rule
 from scanner.policy.cel import CompiledRule, RuleEnvironment
 from scanner.policy.loader import compile_rules, load_rules
 from scanner.policy.mapping import attach_criteria, check_mapping, load_mapping
@@ -20,34 +21,47 @@ from scanner.results import ScanResult
 
 @dataclass(frozen=True)
 class RuleSet:
-    """Rules compiled and mapped, ready to evaluate."""
+    """Rules compiled, mapped and configured, ready to evaluate."""
 
-    compiled: tuple[CompiledRule, ...]
+    compiled: tuple[CompiledRule, ...]  # every loaded rule, whether it runs or not
     mapping: ComplianceMapping
     env: RuleEnvironment
+    config: Config = field(default_factory=Config)
 
     @property
-    def rules(self):  # noqa: ANN201
+    def rules(self) -> tuple[Rule, ...]:
         return tuple(c.rule for c in self.compiled)
 
+    def active(self) -> tuple[list[CompiledRule], list[tuple[Rule, str]]]:
+        """The rules that run (config's global params applied), and those left out with why."""
+        run, skipped = self.config.active(self.rules)
+        running = {r.id for r in run}
+        compiled = [replace(c, rule=self.config.with_global_params(c.rule)) for c in self.compiled
+                    if c.rule.id in running]
+        return compiled, skipped
 
-def load_rule_set(policy_paths: Iterable[str | Path], mapping_path: str | Path, strict_mapping: bool = False) -> RuleSet:
+
+def load_rule_set(policy_paths: Iterable[str | Path], mapping_path: str | Path,
+                  config_path: str | Path | None = None, strict_mapping: bool = False) -> RuleSet:
     rules = load_rules(policy_paths)
     mapping = load_mapping(mapping_path)
     check_mapping(mapping, rules, strict=strict_mapping)
     env = RuleEnvironment()
     compiled = compile_rules(attach_criteria(mapping, rules), env)
-    return RuleSet(compiled=tuple(compiled), mapping=mapping, env=env)
+    config = load_config(config_path, rules, env)
+    return RuleSet(compiled=tuple(compiled), mapping=mapping, env=env, config=config)
 
 
 def audit_assets(rule_set: RuleSet, assets: Iterable[Asset], sources: Sequence[str],
                  stats: ReadStats | None = None) -> ScanResult:
     """Evaluate a rule set against assets from any source."""
     inventory = Inventory(assets)
-    evaluated = evaluate(rule_set.compiled, inventory, rule_set.env)
+    active, skipped = rule_set.active()
+    evaluated = evaluate(active, inventory, rule_set.env, ParamsResolver(rule_set.config, rule_set.env))
     records = stats.records if stats else len(inventory)
     return ScanResult(
-        rules=rule_set.rules,
+        rules=tuple(c.rule for c in active),
+        disabled=tuple((rule.id, reason) for rule, reason in skipped),
         results=evaluated.results,
         mapping=rule_set.mapping,
         inputs=InputInfo(sources=tuple(sources), records=records, assets_in_scope=len(inventory)),
@@ -59,7 +73,11 @@ def audit_assets(rule_set: RuleSet, assets: Iterable[Asset], sources: Sequence[s
 def audit_snapshot(rule_set: RuleSet, snapshot_paths: Sequence[str | Path],
                    progress: Callable[[ReadStats], None] | None = None) -> ScanResult:
     """Audit CAI snapshot files; an empty snapshot, or one no rule reads anything of, is an error."""
-    wanted = loaded_types(rule_set.compiled)
+    active, _ = rule_set.active()
+    if not active:
+        raise UsageError("no rule is left to run: the configuration turns every loaded rule off",
+                         where=rule_set.config.path)
+    wanted = loaded_types(active)
     stats = ReadStats()
     assets = load_snapshot(snapshot_paths, wanted.__contains__, stats, progress)
     result = audit_assets(rule_set, assets, [str(p) for p in snapshot_paths], stats)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from scanner.config import Config
 from scanner.errors import MappingError, UsageError
 from scanner.model import ComplianceMapping, Rule
 from scanner.policy.yamlfile import load_yaml
@@ -31,22 +32,29 @@ def _criterion_matches(criterion: str, query: str) -> bool:
     return criterion == query or criterion.startswith(query + ".") or (query.isalpha() and criterion.startswith(query))
 
 
-def render_rule_list(rules: Sequence[Rule], fmt: str) -> str:
+def render_rule_list(rules: Sequence[Rule], fmt: str, off: dict[str, str] | None = None) -> str:
+    """The rule catalog; ``off`` maps rules that will not run to the reason."""
+    off = off or {}
     if fmt == "json":
         return json.dumps([
             {"id": r.id, "title": r.title, "severity": r.severity.value, "resourceTypes": list(r.resource_types),
-             "criteria": list(r.criteria), "params": dict(r.params)} for r in rules], indent=2) + "\n"
+             "criteria": list(r.criteria), "params": dict(r.params), "scope": r.scope,
+             "enabled": r.id not in off, **({"disabledReason": off[r.id]} if r.id in off else {})}
+            for r in rules], indent=2) + "\n"
     if not rules:
         return "No rules match.\n"
     width = max(len(r.id) for r in rules)
     lines = [f"{'RULE':<{width}}  {'SEVERITY':<8}  {'SOC 2':<12}  TITLE"]
     for r in rules:
-        lines.append(f"{r.id:<{width}}  {r.severity.value:<8}  {','.join(r.criteria):<12}  {r.title}")
-    lines.append(f"\n{len(rules)} rule(s). 'hascan explain RULE' shows what a rule checks and how to fix it.")
+        mark = "  (off)" if r.id in off else ""
+        lines.append(f"{r.id:<{width}}  {r.severity.value:<8}  {','.join(r.criteria):<12}  {r.title}{mark}")
+    summary = f"{len(rules)} rule(s)" + (f", {sum(1 for r in rules if r.id in off)} off" if off else "")
+    lines.append(f"\n{summary}. 'hascan explain RULE' shows what a rule checks and how to fix it.")
     return "\n".join(lines) + "\n"
 
 
-def render_explanation(rules: Sequence[Rule], mapping: ComplianceMapping, rule_id: str) -> str:
+def render_explanation(rules: Sequence[Rule], mapping: ComplianceMapping, rule_id: str,
+                       config: Config | None = None) -> str:
     by_id = {r.id: r for r in rules}
     rule = by_id.get(rule_id)
     if rule is None:
@@ -67,8 +75,13 @@ def render_explanation(rules: Sequence[Rule], mapping: ComplianceMapping, rule_i
     out += ["", "Condition (CEL, true when compliant)", _indent(rule.condition.strip())]
     if rule.applies:
         out += ["", "Applies to assets where", _indent(rule.applies.strip())]
-    if rule.params:
-        out += ["", "Parameters"] + [f"  {k} = {json.dumps(v)}" for k, v in sorted(rule.params.items())]
+    config = config or Config()
+    if rule.scope == "project":
+        out += ["", "Scope: one result per project; passes if at least one asset of its types satisfies the condition."]
+    out += _parameters(rule, config)
+    active, skipped = config.active([rule])
+    if skipped:
+        out += ["", f"Status: off ({skipped[0][1]})"]
     out += ["", "How to fix", "  " + rule.remediation.text.replace("\n", "\n  ")]
     if rule.remediation.gcloud:
         out += ["", "  gcloud:", _indent(rule.remediation.gcloud, 4)]
@@ -77,6 +90,24 @@ def render_explanation(rules: Sequence[Rule], mapping: ComplianceMapping, rule_i
     if rule.references:
         out += ["", "References"] + [f"  {ref}" for ref in rule.references]
     return "\n".join(line for line in out) + "\n"
+
+
+def _parameters(rule: Rule, config: Config) -> list[str]:
+    """Defaults, then what the configuration sets globally and per selector."""
+    if not rule.params:
+        return []
+    effective = config.with_global_params(rule).params
+    out = ["", "Parameters (default -> effective)"]
+    for name in sorted(rule.params):
+        default, value = rule.params[name], effective[name]
+        source = f"  [{config.path}]" if value != default else ""
+        out.append(f"  {name} = {json.dumps(default)} -> {json.dumps(value)}{source}")
+    for override in config.overrides:
+        if rule.id in override.params:
+            label = f" ({override.description})" if override.description else ""
+            out.append(f"  where {override.selector}{label}:")
+            out += [f"    {k} = {json.dumps(v)}" for k, v in sorted(override.params[rule.id].items())]
+    return out
 
 
 def split_validate_paths(paths: Sequence[str]) -> tuple[list[str], str | None]:

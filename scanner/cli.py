@@ -26,14 +26,25 @@ def _policies_option(func: Any) -> Any:
     func = click.option("--mapping", "mapping_path", type=click.Path(dir_okay=False), default=None,
                         help="Compliance mapping file. Default: the built-in mappings/soc2.yaml.")(func)
     return click.option("--policies", "policy_paths", multiple=True, type=click.Path(),
-                        help="Policy file or directory (repeatable). Default: the built-in rule pack.")(func)
+                        help="Policy file or directory, or a GCP custom constraint file (repeatable). "
+                             "Default: the built-in rule pack.")(func)
 
 
-def _rule_set(policy_paths: Sequence[str], mapping_path: str | None, strict: bool = False) -> Any:
+def _config_option(func: Any) -> Any:
+    return click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                        help="Configuration file (params per rule and resource, rules on or off). "
+                             "Default: .hascan.yaml in the working directory, if there is one.")(func)
+
+
+def _rule_set(policy_paths: Sequence[str], mapping_path: str | None, config_path: str | None = None,
+              strict: bool = False, use_config: bool = True) -> Any:
     from scanner.audit import load_rule_set
+    from scanner.config import find_config
     from scanner.policy.pack import builtin_mapping, builtin_policies
 
-    return load_rule_set(policy_paths or [builtin_policies()], mapping_path or builtin_mapping(), strict)
+    config = find_config(config_path, Path.cwd()) if use_config else None
+    return load_rule_set(policy_paths or [builtin_policies()], mapping_path or builtin_mapping(),
+                         config_path=config, strict_mapping=strict)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -50,6 +61,7 @@ def cli() -> None:
 @click.option("--snapshot", "snapshots", multiple=True, required=True, type=click.Path(),
               help="CAI export: a file (JSON, NDJSON, ListAssets pages; .gz ok) or a directory. Repeatable.")
 @_policies_option
+@_config_option
 @click.option("-f", "--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES),
               help="Output format (repeatable; pair each with -o). Default: text.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
@@ -59,7 +71,7 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
 @click.option("--color/--no-color", default=None, help="Colour the text report. Default: when stdout is a terminal.")
 def audit(snapshots: tuple[str, ...], policy_paths: tuple[str, ...], mapping_path: str | None,
-          formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str, quiet: bool, color: bool | None) -> None:
+          config_path: str | None, formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str, quiet: bool, color: bool | None) -> None:
     """Audit a Cloud Asset Inventory snapshot.
 
     \b
@@ -72,7 +84,7 @@ def audit(snapshots: tuple[str, ...], policy_paths: tuple[str, ...], mapping_pat
     from scanner.report import FORMATS, RenderContext
 
     targets = _output_targets(formats, outputs)
-    rule_set = _rule_set(policy_paths, mapping_path)
+    rule_set = _rule_set(policy_paths, mapping_path, config_path)
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     scan = audit_snapshot(rule_set, snapshots, progress=progress.update)
     progress.done()
@@ -94,34 +106,41 @@ def audit(snapshots: tuple[str, ...], policy_paths: tuple[str, ...], mapping_pat
 
 @cli.command()
 @_policies_option
+@_config_option
 @click.option("--severity", type=click.Choice(SEVERITIES), help="Only rules of this severity.")
 @click.option("--criterion", help="Only rules mapped to this criterion, e.g. CC6.6 (a prefix such as CC6 works).")
 @click.option("--asset-type", help="Only rules that check this asset type, e.g. sqladmin.googleapis.com/Instance.")
 @click.option("-f", "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-def rules(policy_paths: tuple[str, ...], mapping_path: str | None, severity: str | None, criterion: str | None,
-          asset_type: str | None, fmt: str) -> None:
-    """List rules with their severity, asset types and SOC 2 criteria."""
+def rules(policy_paths: tuple[str, ...], mapping_path: str | None, config_path: str | None, severity: str | None,
+          criterion: str | None, asset_type: str | None, fmt: str) -> None:
+    """List rules with their severity, asset types and SOC 2 criteria.
+
+    Rules the configuration turns off (or optional rules it does not turn on) are marked.
+    """
     from scanner.catalog import filter_rules, render_rule_list
 
-    rule_set = _rule_set(policy_paths, mapping_path)
+    rule_set = _rule_set(policy_paths, mapping_path, config_path)
     selected = filter_rules(rule_set.rules, severity=severity, criterion=criterion, asset_type=asset_type)
-    click.echo(render_rule_list(selected, fmt), nl=False)
+    _, skipped = rule_set.active()
+    click.echo(render_rule_list(selected, fmt, off={rule.id: reason for rule, reason in skipped}), nl=False)
 
 
 @cli.command()
 @click.argument("rule_id")
 @_policies_option
-def explain(rule_id: str, policy_paths: tuple[str, ...], mapping_path: str | None) -> None:
-    """Show what a rule checks, why, and how to fix it (gcloud and Terraform)."""
+@_config_option
+def explain(rule_id: str, policy_paths: tuple[str, ...], mapping_path: str | None, config_path: str | None) -> None:
+    """Show what a rule checks, why, its params (with the configuration's values), and how to fix it."""
     from scanner.catalog import render_explanation
 
-    rule_set = _rule_set(policy_paths, mapping_path)
-    click.echo(render_explanation(rule_set.rules, rule_set.mapping, rule_id), nl=False)
+    rule_set = _rule_set(policy_paths, mapping_path, config_path)
+    click.echo(render_explanation(rule_set.rules, rule_set.mapping, rule_id, rule_set.config), nl=False)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-def validate(paths: tuple[str, ...]) -> None:
+@_config_option
+def validate(paths: tuple[str, ...], config_path: str | None) -> None:
     """Check policy and mapping files without scanning.
 
     PATHS are policy files or directories and at most one mapping file (a YAML file with a
@@ -132,9 +151,10 @@ def validate(paths: tuple[str, ...]) -> None:
     from scanner.catalog import split_validate_paths
 
     policy_paths, mapping_path = split_validate_paths(paths)
-    rule_set = _rule_set(policy_paths, mapping_path, strict=True)
+    rule_set = _rule_set(policy_paths, mapping_path, config_path, strict=True)
+    checked = f"; configuration {rule_set.config.path} is valid" if rule_set.config.path else ""
     click.echo(f"OK: {len(rule_set.rules)} rules, {len(rule_set.mapping.criteria)} "
-               f"{rule_set.mapping.framework} criteria; every rule is mapped and every condition compiles.")
+               f"{rule_set.mapping.framework} criteria; every rule is mapped and every condition compiles{checked}.")
 
 
 @cli.command("test")
@@ -150,7 +170,7 @@ def test_command(paths: tuple[str, ...], policy_paths: tuple[str, ...], mapping_
     """
     from scanner.policytest import render_test_report, run_policy_tests
 
-    rule_set = _rule_set(policy_paths, mapping_path)
+    rule_set = _rule_set(policy_paths, mapping_path, use_config=False)
     report = run_policy_tests(rule_set, paths)
     click.echo(render_test_report(report, verbose), nl=False)
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)

@@ -15,12 +15,13 @@ from string import Formatter
 from typing import Any
 
 from scanner.assets.inventory import PROJECT_TYPE, Inventory
+from scanner.errors import ParamsUnavailable
 from scanner.model import Asset, Observation, Result, Rule, Status
 from scanner.policy.cel import CompiledRule, Evaluation, RuleEnvironment, asset_view
 
 MAX_LISTED = 20  # matching assets named in an existence result
 
-ParamsFor = Callable[[Rule, Asset], dict[str, Any]]
+ParamsFor = Callable[[Rule, dict[str, Any]], dict[str, Any]]  # (rule, asset view) -> params
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def loaded_types(rules: Iterable[CompiledRule]) -> frozenset[str]:
     return frozenset(types)
 
 
-def default_params(rule: Rule, asset: Asset) -> dict[str, Any]:
+def default_params(rule: Rule, view: dict[str, Any]) -> dict[str, Any]:
     return dict(rule.params)
 
 
@@ -111,21 +112,26 @@ class _Scope:
             self._require(asset_type)
             return [self.view(a) for a in self.inventory.in_project(asset_type, asset)]
 
-        variables = {"resource": view["resource"], "asset": view, "params": self.params_for(rule, asset)}
+        variables = {"resource": view["resource"], "asset": view, "params": self.params_for(rule, view)}
         return self.env.activation(variables, resolve, list_all, list_in_project)
 
     # --- verdicts --------------------------------------------------------------------
 
     def per_asset(self, compiled: CompiledRule, asset: Asset) -> Result | None:
         rule = compiled.rule
-        activation = self.activation(rule, asset)
-        observed = tuple(_observe(name, program, activation, self.env) for name, program in compiled.observe)
         origin = (asset.iam_origin or asset.origin) if rule.reads_only_iam_policy else (asset.origin or asset.iam_origin)
         project = self.inventory.project_of(asset)
+        observed: tuple[Observation, ...] = ()
 
         def result(status: Status, message: str) -> Result:
             return Result(rule_id=rule.id, asset_name=asset.name, asset_type=asset.asset_type, status=status,
                           message=message, observed=observed, origin=origin, project=project)
+
+        try:
+            activation = self.activation(rule, asset)
+        except ParamsUnavailable as exc:  # fail closed for this pair, go on with the rest
+            return result(Status.ERROR, str(exc))
+        observed = tuple(_observe(name, program, activation, self.env) for name, program in compiled.observe)
 
         if compiled.applies is not None:
             applies = _boolean(self.env.evaluate(compiled.applies, activation), "'applies'")
@@ -156,7 +162,11 @@ class _Scope:
                     matching.append(asset.name)
                 elif outcome.status is Status.ERROR:
                     errors.append(f"{asset.name}: {outcome.message}")
-        activation = self.activation(rule, project)
+        try:
+            activation = self.activation(rule, project)
+        except ParamsUnavailable as exc:
+            return Result(rule_id=rule.id, asset_name=project.name, asset_type=PROJECT_TYPE, status=Status.ERROR,
+                          message=str(exc), origin=project.origin, project=self.inventory.project_of(project))
         observed = (Observation("candidates", candidates), Observation("matching", sorted(matching)[:MAX_LISTED]),
                     *(_observe(name, program, activation, self.env) for name, program in compiled.observe))
         project_id = self.inventory.project_of(project) or project.name.rsplit("/", 1)[-1]

@@ -37,3 +37,11 @@ class ConfigError(HascanError):
 
 class PolicyTestError(HascanError):
     """A policy test file is invalid."""
+
+
+class ParamsUnavailable(Exception):
+    """Internal: a configuration selector could not be evaluated for one asset.
+
+    Not a user-facing error: the engine turns it into an ``error`` result for that
+    (rule, asset) pair, so the scan fails closed without stopping.
+    """

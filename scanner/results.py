@@ -21,6 +21,7 @@ class ScanResult:
     inputs: InputInfo
     not_applicable: dict[str, int] = field(default_factory=dict)
     tool_version: str = ""
+    disabled: tuple[tuple[str, str], ...] = ()  # (rule id, reason) of rules that did not run
 
     @cached_property
     def _rules_by_id(self) -> dict[str, Rule]:

@@ -33,6 +33,7 @@ def report_document(scan: ScanResult, context: RenderContext) -> dict[str, Any]:
         },
         "summary": {**scan.counts(), "bySeverity": scan.counts_by_severity(),
                     "blocking": len(scan.blocking(context.fail_on)), "failOn": context.fail_on},
+        "disabled": [{"rule": rule_id, "reason": reason} for rule_id, reason in scan.disabled],
         "framework": scan.mapping.framework,
         "criteria": [
             {"id": c.id, "title": c.title, "rules": list(c.rule_ids),

@@ -48,6 +48,7 @@ def render_sarif(scan: ScanResult, context: RenderContext) -> bytes:
             "assetsInScope": scan.inputs.assets_in_scope,
             "recordsRead": scan.inputs.records,
             "framework": scan.mapping.framework,
+            "disabledRules": [{"rule": rule_id, "reason": reason} for rule_id, reason in scan.disabled],
         },
     )
     log = om.SarifLog(runs=[run], version="2.1.0", schema_uri=SCHEMA_URI)

@@ -32,6 +32,8 @@ def render_text(scan: ScanResult, context: RenderContext) -> bytes:
             lines.append(f"        {result.message}")
             criteria = f"  {scan.mapping.framework} {', '.join(rule.criteria)}" if rule.criteria else ""
             lines.append(style(f"        {context.display(result.origin)}{criteria}", dim=True))
+    if scan.disabled:
+        lines += ["", f"Not run ({len(scan.disabled)}): " + "; ".join(f"{rid}: {why}" for rid, why in scan.disabled)]
     empty = scan.rules_without_assets()
     if empty:
         lines += ["", f"No assets in scope for {len(empty)} rule(s): {', '.join(empty)}"]
