@@ -98,6 +98,7 @@ class Rule:
     criteria: tuple[str, ...] = ()  # compliance criteria, attached from the mapping
     enabled: bool = True  # False: optional, off unless configuration turns it on
     scope: str = "asset"  # "asset": a result per asset; "project": an existence check per project
+    kind: str = "policy"  # "policy": a hascan rule; "gcp-constraint": from a GCP custom constraint file
 
     @property
     def reads(self) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ import jsonschema
 from scanner.errors import PolicyError
 from scanner.model import Origin, Remediation, Rule, Severity
 from scanner.policy.cel import CompiledRule, RuleEnvironment
+from scanner.policy.constraints import constraint_to_rule, is_constraint
 from scanner.policy.yamlfile import line_of, load_yaml
 
 POLICY_SUFFIXES = (".yaml", ".yml")
@@ -46,12 +47,18 @@ def load_rules(paths: Iterable[str | Path]) -> list[Rule]:
     """Every rule in the given files and directories, checked against the policy schema."""
     validator = jsonschema.Draft202012Validator(load_schema("policy"),
                                                 format_checker=jsonschema.FormatChecker())
+    constraint_validator = jsonschema.Draft202012Validator(load_schema("constraint"))
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     for path in policy_files(paths):
         document = load_yaml(path, PolicyError)
-        _check_schema(validator, document, path)
-        for rule in (_to_rule(item, path) for item in document["rules"]):
+        if is_constraint(document):
+            _check_schema(constraint_validator, document, path)
+            found = [constraint_to_rule(document, path)]
+        else:
+            _check_schema(validator, document, path)
+            found = [_to_rule(item, path) for item in document["rules"]]
+        for rule in found:
             if rule.id in seen:
                 first = seen[rule.id].origin
                 raise PolicyError(f"rule id {rule.id!r} is defined twice (first at {first.path}:{first.line})",
