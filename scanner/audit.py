@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from scanner import __version__
 from scanner.assets.inventory import Inventory
 from scanner.assets.snapshot import ReadStats, load_snapshot
 from scanner.engine import evaluate, loaded_types
 from scanner.errors import InputError, UsageError
+from scanner.assets.records import to_asset
+from scanner.assets.writer import SnapshotWriter
+from scanner.collect.cai_api import CollectStats, RetryPolicy, collect_assets
 from scanner.config import Config, ParamsResolver, load_config
-from scanner.model import Asset, ComplianceMapping, InputInfo, Rule
+from scanner.model import Asset, ComplianceMapping, InputInfo, Origin, Rule
 from scanner.policy.cel import CompiledRule, RuleEnvironment
 from scanner.policy.loader import compile_rules, load_rules
 from scanner.policy.mapping import attach_criteria, check_mapping, load_mapping
@@ -53,7 +57,7 @@ def load_rule_set(policy_paths: Iterable[str | Path], mapping_path: str | Path,
 
 
 def audit_assets(rule_set: RuleSet, assets: Iterable[Asset], sources: Sequence[str],
-                 stats: ReadStats | None = None) -> ScanResult:
+                 stats: ReadStats | None = None, provenance: Sequence[dict[str, Any]] = ()) -> ScanResult:
     """Evaluate a rule set against assets from any source."""
     inventory = Inventory(assets)
     active, skipped = rule_set.active()
@@ -64,7 +68,8 @@ def audit_assets(rule_set: RuleSet, assets: Iterable[Asset], sources: Sequence[s
         disabled=tuple((rule.id, reason) for rule, reason in skipped),
         results=evaluated.results,
         mapping=rule_set.mapping,
-        inputs=InputInfo(sources=tuple(sources), records=records, assets_in_scope=len(inventory)),
+        inputs=InputInfo(sources=tuple(sources), records=records, assets_in_scope=len(inventory),
+                         provenance=tuple(tuple(sorted(p.items())) for p in provenance)),
         not_applicable=evaluated.not_applicable,
         tool_version=__version__,
     )
@@ -80,11 +85,52 @@ def audit_snapshot(rule_set: RuleSet, snapshot_paths: Sequence[str | Path],
     wanted = loaded_types(active)
     stats = ReadStats()
     assets = load_snapshot(snapshot_paths, wanted.__contains__, stats, progress)
-    result = audit_assets(rule_set, assets, [str(p) for p in snapshot_paths], stats)
-    where = ", ".join(str(p) for p in snapshot_paths)
-    if stats.records == 0:
-        raise InputError("the snapshot holds no assets; an empty export cannot show compliance", where=where)
-    if not result.results and not any(result.not_applicable.values()):
-        raise InputError(f"none of the {stats.records} assets is of a type the rules check "
-                         f"(for example {', '.join(sorted(wanted)[:3])}); is this the right export?", where=where)
+    result = audit_assets(rule_set, assets, [str(p) for p in snapshot_paths], stats, stats.headers)
+    _check_not_empty(result, stats.records, wanted, ", ".join(str(p) for p in snapshot_paths), "snapshot")
     return result
+
+
+def audit_live(rule_set: RuleSet, scopes: Sequence[str], endpoint: str | None = None,
+               save_path: str | Path | None = None, progress: Callable[[CollectStats], None] | None = None,
+               retry_policy: RetryPolicy | None = None) -> ScanResult:
+    """Audit live scopes through Cloud Asset Inventory, optionally saving what was read."""
+    active, _ = rule_set.active()
+    if not active:
+        raise UsageError("no rule is left to run: the configuration turns every loaded rule off",
+                         where=rule_set.config.path)
+    wanted = loaded_types(active)
+    stats = CollectStats()
+    records = collect_assets(scopes, wanted, endpoint, retry_policy or RetryPolicy(), stats, progress)
+    writer = SnapshotWriter(save_path) if save_path else None
+    if writer is not None:
+        records = writer.tee(records)
+    try:
+        # With a saved snapshot, findings point at the saved record's line (the header is line 1).
+        assets = [to_asset(record, Origin(str(save_path), index + 2) if save_path else None,
+                           where=scope_of(record, scopes))
+                  for index, record in enumerate(records)]
+    except BaseException:
+        if writer is not None:
+            writer.discard()
+        raise
+    provenance = {"scopes": list(scopes), "read_time": stats.read_time or "", "asset_types": sorted(wanted),
+                  "content_types": ["RESOURCE", "IAM_POLICY"], "tool": f"hascan {__version__}"}
+    if writer is not None:
+        writer.commit(provenance)
+    result = audit_assets(rule_set, assets, list(scopes), None, [provenance])
+    _check_not_empty(result, stats.assets, wanted, ", ".join(scopes), "scope")
+    return result
+
+
+def scope_of(record: dict[str, Any], scopes: Sequence[str]) -> str:
+    """Which requested scope a record came from, for messages (the first that is an ancestor)."""
+    ancestors = record.get("ancestors") or []
+    return next((s for s in scopes if s in ancestors), scopes[0])
+
+
+def _check_not_empty(result: ScanResult, records: int, wanted: frozenset[str], where: str, what: str) -> None:
+    if records == 0:
+        raise InputError(f"the {what} holds no assets; an empty inventory cannot show compliance", where=where)
+    if not result.results and not any(result.not_applicable.values()):
+        raise InputError(f"none of the {records} assets is of a type the rules check "
+                         f"(for example {', '.join(sorted(wanted)[:3])}); is this the right {what}?", where=where)

@@ -58,8 +58,18 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--snapshot", "snapshots", multiple=True, required=True, type=click.Path(),
+@click.option("--snapshot", "snapshots", multiple=True, type=click.Path(),
               help="CAI export: a file (JSON, NDJSON, ListAssets pages; .gz ok) or a directory. Repeatable.")
+@click.option("--project", "projects", multiple=True, metavar="ID",
+              help="Audit a live project through Cloud Asset Inventory (repeatable).")
+@click.option("--folder", "folders", multiple=True, metavar="NUMBER", help="Audit every project in a folder (live).")
+@click.option("--organization", "organizations", multiple=True, metavar="NUMBER",
+              help="Audit a whole organization (live).")
+@click.option("--save-snapshot", type=click.Path(dir_okay=False),
+              help="With a live audit: also write what was read, in gcloud asset export form, for offline re-runs.")
+@click.option("--endpoint", envvar="HASCAN_CAI_ENDPOINT", metavar="URL",
+              help="Cloud Asset API endpoint override (an emulator or test server; anonymous credentials). "
+                   "Also HASCAN_CAI_ENDPOINT.")
 @_policies_option
 @_config_option
 @click.option("-f", "--format", "formats", multiple=True, type=click.Choice(FORMAT_NAMES),
@@ -70,24 +80,37 @@ def cli() -> None:
               help="Exit 1 if a failing or unevaluable check has this severity or higher.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
 @click.option("--color/--no-color", default=None, help="Colour the text report. Default: when stdout is a terminal.")
-def audit(snapshots: tuple[str, ...], policy_paths: tuple[str, ...], mapping_path: str | None,
-          config_path: str | None, formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str, quiet: bool, color: bool | None) -> None:
-    """Audit a Cloud Asset Inventory snapshot.
+def audit(snapshots: tuple[str, ...], projects: tuple[str, ...], folders: tuple[str, ...],
+          organizations: tuple[str, ...], save_snapshot: str | None, endpoint: str | None,
+          policy_paths: tuple[str, ...], mapping_path: str | None, config_path: str | None, formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str, quiet: bool, color: bool | None) -> None:
+    """Audit a Cloud Asset Inventory snapshot, or live projects, folders or organizations.
 
     \b
     Examples:
-      hascan audit --snapshot examples/phase2/
+      hascan audit --snapshot examples/phase2/ --config examples/phase2/hascan.yaml
       hascan audit --snapshot assets.json -f sarif -o hascan.sarif --fail-on high
       hascan audit --snapshot export/ -f sarif -o hascan.sarif -f markdown -o summary.md -f text
+      hascan audit --project acme-prod --save-snapshot acme-prod.jsonl
     """
-    from scanner.audit import audit_snapshot
+    from scanner.audit import audit_live, audit_snapshot
     from scanner.report import FORMATS, RenderContext
 
+    scopes = ([f"projects/{p}" for p in projects] + [f"folders/{f}" for f in folders]
+              + [f"organizations/{o}" for o in organizations])
+    if bool(snapshots) == bool(scopes):
+        raise UsageError("give either --snapshot, or live scopes (--project, --folder, --organization), not both")
+    if save_snapshot and not scopes:
+        raise UsageError("--save-snapshot goes with a live audit (--project, --folder or --organization)")
     targets = _output_targets(formats, outputs)
     rule_set = _rule_set(policy_paths, mapping_path, config_path)
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
-    scan = audit_snapshot(rule_set, snapshots, progress=progress.update)
+    if scopes:
+        scan = audit_live(rule_set, scopes, endpoint=endpoint, save_path=save_snapshot, progress=progress.collected)
+    else:
+        scan = audit_snapshot(rule_set, snapshots, progress=progress.update)
     progress.done()
+    if save_snapshot and not quiet:
+        click.echo(f"hascan: saved the snapshot to {save_snapshot}", err=True)
     use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     for name, path in targets:
         context = RenderContext(base_dir=Path.cwd(), color=use_color and path is None, fail_on=fail_on)
@@ -209,6 +232,15 @@ class _Progress:
         elapsed = time.monotonic() - self.start
         click.echo(f"\rReading snapshot: {stats.records:,} records, {stats.kept:,} in scope, "
                    f"{len(stats.files)} file(s), {elapsed:.1f}s", nl=False, err=True)
+        self.shown = True
+
+    def collected(self, stats: Any) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.start
+        retries = f", {stats.retries} retries" if stats.retries else ""
+        click.echo(f"\rCollecting from Cloud Asset Inventory: {stats.assets:,} assets, {stats.pages} pages, "
+                   f"{len(stats.scopes_done)} scope(s) done{retries}, {elapsed:.1f}s", nl=False, err=True)
         self.shown = True
 
     def done(self) -> None:

@@ -31,6 +31,10 @@ class MappingError(HascanError):
     """The compliance mapping is invalid or does not agree with the rules."""
 
 
+class CollectError(HascanError):
+    """Assets could not be collected from a live API; the audit fails closed."""
+
+
 class ConfigError(HascanError):
     """A configuration file is invalid."""
 

@@ -169,3 +169,4 @@ class InputInfo:
     sources: tuple[str, ...]
     records: int
     assets_in_scope: int
+    provenance: tuple[tuple[tuple[str, Any], ...], ...] = ()  # per snapshot: read time, scopes... (sorted pairs)

@@ -31,9 +31,9 @@ def record_type(record: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def to_asset(record: Any, origin: Origin) -> Asset:
-    """Validate and normalise one raw record into an ``Asset``."""
-    where = f"{origin.path}:{origin.line}"
+def to_asset(record: Any, origin: Origin | None, where: str | None = None) -> Asset:
+    """Validate and normalise one raw record into an ``Asset``; errors name ``origin`` (or ``where``)."""
+    where = f"{origin.path}:{origin.line}" if origin is not None else (where or "asset record")
     if not isinstance(record, dict):
         raise InputError(f"expected an asset object, found {_kind(record)}", where=where)
     name = record.get("name")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from scanner.assets.records import record_type, to_asset
+from scanner.assets.writer import HEADER_KEY
 from scanner.errors import InputError
 from scanner.model import Asset, Origin
 
@@ -37,6 +38,7 @@ class ReadStats:
     """Counts kept while a snapshot is read (for summaries, progress and evidence)."""
 
     files: list[str] = field(default_factory=list)
+    headers: list[dict[str, Any]] = field(default_factory=list)  # hascan_snapshot header lines
     records: int = 0
     kept: int = 0
     bytes_read: int = 0
@@ -83,6 +85,9 @@ def load_snapshot(
     for path in snapshot_files(paths):
         stats.files.append(str(path))
         for record, line in _records(path, stats):
+            if line == 1 and isinstance(record, dict) and set(record) == {HEADER_KEY}:
+                stats.headers.append({"file": str(path), **record[HEADER_KEY]})
+                continue
             stats.records += 1
             if progress is not None and stats.records % 5000 == 0:
                 progress(stats)

@@ -30,6 +30,7 @@ def report_document(scan: ScanResult, context: RenderContext) -> dict[str, Any]:
             "sources": [context.relative(s) or s for s in scan.inputs.sources],
             "records": scan.inputs.records,
             "assetsInScope": scan.inputs.assets_in_scope,
+            "provenance": [dict(p) for p in scan.inputs.provenance],
         },
         "summary": {**scan.counts(), "bySeverity": scan.counts_by_severity(),
                     "blocking": len(scan.blocking(context.fail_on)), "failOn": context.fail_on},

@@ -48,6 +48,7 @@ def render_sarif(scan: ScanResult, context: RenderContext) -> bytes:
             "assetsInScope": scan.inputs.assets_in_scope,
             "recordsRead": scan.inputs.records,
             "framework": scan.mapping.framework,
+            "provenance": [dict(p) for p in scan.inputs.provenance],
             "disabledRules": [{"rule": rule_id, "reason": reason} for rule_id, reason in scan.disabled],
         },
     )

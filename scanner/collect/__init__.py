@@ -1,0 +1,1 @@
+"""Live collection from Google Cloud APIs. Google's client libraries are imported lazily, here only."""
