@@ -17,7 +17,7 @@ from scanner.errors import ConfigError, ParamsUnavailable
 from scanner.model import Rule
 from scanner.policy.cel import RuleEnvironment
 from scanner.policy.loader import load_schema
-from scanner.policy.yamlfile import line_of, load_yaml
+from scanner.policy.yamlfile import line_of, load_yaml, plain
 
 DEFAULT_NAME = ".hascan.yaml"
 
@@ -95,22 +95,16 @@ def load_config(path: str | Path | None, rules: Sequence[Rule], env: RuleEnviron
         line = line_of(document, ("overrides", index)) or 1
         env.compile(item["selector"], f"{path}:{line}", "selector", boolean=True)
         overrides.append(Override(selector=item["selector"], line=line, description=item.get("description"),
-                                  params={rid: _plain(body["params"]) for rid, body in item["rules"].items()}))
+                                  params={rid: plain(body["params"]) for rid, body in item["rules"].items()}))
     return Config(
         path=str(path),
         enabled={rid: body["enabled"] for rid, body in settings.items() if "enabled" in body},
         reasons={rid: body["reason"] for rid, body in settings.items() if "reason" in body},
-        params={rid: _plain(body["params"]) for rid, body in settings.items() if "params" in body},
+        params={rid: plain(body["params"]) for rid, body in settings.items() if "params" in body},
         overrides=tuple(overrides),
     )
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 class ParamsResolver:

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 
-ASSET_TYPE_LITERAL = re.compile(r"""['"]([a-z0-9.-]+\.googleapis\.com/[A-Za-z0-9]+)['"]""")
+# An asset type passed to ref(), assets() or projectAssets(): a quoted 'service.googleapis.com/Kind'
+# that is a whole call argument (so map keys such as 'run.googleapis.com/minScale' never count).
+ASSET_TYPE_LITERAL = re.compile(r"""[(,]\s*['"]([a-z0-9.-]+\.googleapis\.com/[A-Z][A-Za-z0-9]*)['"]\s*\)""")
 
 
 class Severity(enum.Enum):

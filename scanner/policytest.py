@@ -24,7 +24,7 @@ from scanner.errors import PolicyTestError
 from scanner.model import Asset, Origin, Result
 from scanner.policy.cel import CompiledRule
 from scanner.policy.loader import load_schema
-from scanner.policy.yamlfile import line_of, load_yaml
+from scanner.policy.yamlfile import line_of, load_yaml, plain
 
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
 
@@ -122,7 +122,7 @@ def _run_case(rule_set: RuleSet, known: set[str], path: Path, fixtures: dict[str
 def _with_params(compiled: CompiledRule, params: dict[str, Any] | None) -> CompiledRule:
     if not params:
         return compiled
-    return replace(compiled, rule=replace(compiled.rule, params={**compiled.rule.params, **_plain(params)}))
+    return replace(compiled, rule=replace(compiled.rule, params={**compiled.rule.params, **plain(params)}))
 
 
 def _expectations(expect: Any) -> list[Expectation]:
@@ -144,7 +144,7 @@ def _case_assets(path: Path, fixtures: dict[str, Any], case: dict[str, Any]) -> 
             record = merge_patch(copy.deepcopy(base), item.get("patch", {}))
         else:
             record = item
-        yield to_asset(_plain(record), Origin(str(path), line))
+        yield to_asset(plain(record), Origin(str(path), line))
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -161,12 +161,6 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return target
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _check(expectation: Expectation, results: Sequence[Result]) -> list[str]:

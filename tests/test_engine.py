@@ -181,3 +181,31 @@ def test_unit_helpers() -> None:
     bad = rule(condition="quantity(resource.mem) > 0", observe=(), message=None)
     (result,) = run([bad], [sql("a", mem="lots")]).results
     assert result.status is Status.ERROR and "not a quantity" in result.message
+
+
+def test_only_function_arguments_name_asset_types_to_load() -> None:
+    check = rule(condition="resource.?metadata.?annotations[?'run.googleapis.com/minScale'].orValue('0') == '1' "
+                           "&& ref(resource.x, 'vpcaccess.googleapis.com/Connector') != null "
+                           "&& projectAssets( 'monitoring.googleapis.com/AlertPolicy' ).size() > 0 "
+                           "&& asset.assetType in ['redis.googleapis.com/Instance']", observe=(), message=None)
+    assert check.reads == ("monitoring.googleapis.com/AlertPolicy", "vpcaccess.googleapis.com/Connector")
+
+
+def test_nested_params_reach_cel_as_plain_maps(tmp_path) -> None:
+    from scanner.policy.loader import load_rules
+
+    (tmp_path / "p.yaml").write_text(
+        "rules:\n  - id: nested\n    title: t\n    description: d\n    severity: low\n"
+        "    resourceTypes: [sqladmin.googleapis.com/Instance]\n"
+        "    condition: resource.days >= params.minDays[resource.edition]\n"
+        "    params: {minDays: {ENTERPRISE: 7, ENTERPRISE_PLUS: 35}}\n"
+        "    remediation: {text: t}\n    references: [https://cloud.google.com/sql]\n")
+    (loaded,) = load_rules([tmp_path / "p.yaml"])
+    evaluated = run([loaded], [sql("a", days=7, edition="ENTERPRISE"), sql("b", days=7, edition="ENTERPRISE_PLUS")])
+    assert [r.status for r in evaluated.results] == [Status.PASS, Status.FAIL]
+
+
+def test_observed_durations_read_as_protobuf_durations() -> None:
+    check = rule(observe=(("ttl", "duration(resource.ttl)"), ("short", "duration('1.5s')")), message=None)
+    (result,) = run([check], [sql("a", ttl="7776000s", settings={"availabilityType": "REGIONAL"})]).results
+    assert [o.value for o in result.observed] == ["7776000s", "1.5s"]

@@ -153,7 +153,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime.datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, datetime.timedelta):
-        return f"{value.total_seconds():g}s"
+        total = value.total_seconds()
+        return f"{int(total)}s" if total.is_integer() else f"{total}s"
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     if value is None or isinstance(value, (bool, int, float, str)):

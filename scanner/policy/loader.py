@@ -15,7 +15,7 @@ from scanner.errors import PolicyError
 from scanner.model import Origin, Remediation, Rule, Severity
 from scanner.policy.cel import CompiledRule, RuleEnvironment
 from scanner.policy.constraints import constraint_to_rule, is_constraint
-from scanner.policy.yamlfile import line_of, load_yaml
+from scanner.policy.yamlfile import line_of, load_yaml, plain
 
 POLICY_SUFFIXES = (".yaml", ".yml")
 
@@ -105,7 +105,7 @@ def _to_rule(item: dict[str, Any], path: Path) -> Rule:
         resource_types=tuple(item["resourceTypes"]),
         condition=item["condition"],
         applies=item.get("applies"),
-        params=dict(item.get("params", {})),
+        params=plain(item.get("params", {})),
         observe=tuple(item.get("observe", {}).items()),
         message=item.get("message"),
         remediation=Remediation(

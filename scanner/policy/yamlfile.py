@@ -83,3 +83,12 @@ def line_of(document: Any, path: tuple[Any, ...]) -> int | None:
             break
         line = getattr(node, "line", line)
     return line
+
+
+def plain(value: Any) -> Any:
+    """A loaded value with every ``LineDict`` turned back into a plain dict (for CEL and JSON)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
