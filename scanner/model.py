@@ -153,12 +153,22 @@ class Criterion:
 
 
 @dataclass(frozen=True)
+class NotCheckable:
+    """A requirement the inventory cannot show, and why: stated, not pretended."""
+
+    requirement: str
+    reason: str
+    criteria: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ComplianceMapping:
     """A compliance framework mapping (e.g. SOC 2 Trust Services Criteria) to rule ids."""
 
     framework: str
     criteria: tuple[Criterion, ...]
     origin: Origin | None = None
+    not_checkable: tuple[NotCheckable, ...] = ()
 
     def criteria_for(self, rule_id: str) -> tuple[str, ...]:
         return tuple(c.id for c in self.criteria if rule_id in c.rule_ids)

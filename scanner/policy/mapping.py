@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 
 from scanner.errors import MappingError
-from scanner.model import ComplianceMapping, Criterion, Origin, Rule
+from scanner.model import ComplianceMapping, Criterion, NotCheckable, Origin, Rule
 from scanner.policy.loader import load_schema
 from scanner.policy.yamlfile import line_of, load_yaml
 
@@ -29,8 +29,13 @@ def load_mapping(path: str | Path) -> ComplianceMapping:
                   description=(body.get("description") or "").strip() or None)
         for cid, body in sorted(document["criteria"].items(), key=lambda kv: _criterion_key(kv[0]))
     )
+    not_checkable = tuple(
+        NotCheckable(requirement=item["requirement"].strip(), reason=" ".join(item["reason"].split()),
+                     criteria=tuple(item.get("criteria", [])))
+        for item in document.get("notCheckable", [])
+    )
     return ComplianceMapping(framework=document["framework"], criteria=criteria,
-                             origin=Origin(str(path), 1))
+                             origin=Origin(str(path), 1), not_checkable=not_checkable)
 
 
 def check_mapping(mapping: ComplianceMapping, rules: Iterable[Rule], strict: bool) -> None:

@@ -41,6 +41,8 @@ def report_document(scan: ScanResult, context: RenderContext) -> dict[str, Any]:
              "status": _criterion_status([s for rid in c.rule_ids for s in by_rule.get(rid, [])])}
             for c in scan.mapping.criteria if any(r.id in c.rule_ids for r in scan.rules)
         ],
+        "notCheckable": [{"requirement": n.requirement, "reason": n.reason, "criteria": list(n.criteria)}
+                         for n in scan.mapping.not_checkable],
         "rules": [
             {"id": r.id, "title": r.title, "severity": r.severity.value, "resourceTypes": list(r.resource_types),
              "criteria": list(r.criteria), "params": dict(r.params),

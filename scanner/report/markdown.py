@@ -39,6 +39,11 @@ def render_markdown(scan: ScanResult, context: RenderContext) -> bytes:
                 "| Rule | Assets passing |", "|---|---:|"]
         out += [f"| `{rule_id}` | {n} |" for rule_id, n in sorted(passed.items())]
         out += ["", "</details>"]
+    if scan.mapping.not_checkable:
+        out += ["", f"<details><summary>Not checkable from Cloud Asset Inventory "
+                    f"({len(scan.mapping.not_checkable)})</summary>", ""]
+        out += [f"- **{_cell(n.requirement)}**: {_cell(n.reason)}" for n in scan.mapping.not_checkable]
+        out += ["", "</details>"]
     return ("\n".join(out) + "\n").encode("utf-8")
 
 

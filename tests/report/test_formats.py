@@ -61,3 +61,15 @@ def test_every_format_is_deterministic(scan, workspace: Path) -> None:
     context = RenderContext(base_dir=workspace)
     for name, render in FORMATS.items():
         assert render(scan, context) == render(scan, context), name
+
+
+def test_requirements_the_inventory_cannot_show_are_stated(scan, workspace: Path) -> None:
+    from dataclasses import replace
+
+    from scanner.model import NotCheckable
+
+    mapping = replace(scan.mapping, not_checkable=(NotCheckable("99.9% SLA", "SLOs are not CAI assets", ("A1.1",)),))
+    stated = replace(scan, mapping=mapping)
+    document = json.loads(render_json(stated, RenderContext(base_dir=workspace)))
+    assert document["notCheckable"] == [{"requirement": "99.9% SLA", "reason": "SLOs are not CAI assets", "criteria": ["A1.1"]}]
+    assert "- **99.9% SLA**: SLOs are not CAI assets" in render_markdown(stated, RenderContext(base_dir=workspace)).decode()
