@@ -27,7 +27,7 @@ def outputs(tmp_path_factory) -> dict[str, bytes]:
     cwd = Path.cwd()
     os.chdir(REPO)
     try:
-        args = ["audit", "--snapshot", "examples/phase2/", "--quiet"]
+        args = ["audit", "--snapshot", "examples/phase2/", "--config", "examples/phase2/hascan.yaml", "--quiet"]
         for fmt, name in FORMATS.items():
             args += ["-f", fmt, "-o", str(out / name)]
         run = run_cli(args)
@@ -69,7 +69,7 @@ def test_readme_quickstart_is_what_ci_runs() -> None:
     quickstart = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
     commands = [block.split("```", 1)[0].strip() for block in quickstart.split("```sh\n")[1:]]
     assert len(commands) == 2
-    assert "hascan audit --snapshot examples/phase2/" in commands[0]
+    assert "hascan audit --snapshot examples/phase2/ --config examples/phase2/hascan.yaml" in commands[0]
     ci = (REPO / ".ci" / "run").read_text()
     install, test = commands[1].split(" && ")
     assert install.replace("python3 -m pip install", "") .strip() in ci
