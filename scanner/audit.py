@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +40,16 @@ class RuleSet:
         """The rules that run (config's global params applied), and those left out with why."""
         run, skipped = self.config.active(self.rules)
         running = {r.id for r in run}
-        compiled = [replace(c, rule=self.config.with_global_params(c.rule)) for c in self.compiled
-                    if c.rule.id in running]
+        compiled = [self._configured(c) for c in self.compiled if c.rule.id in running]
         return compiled, skipped
+
+
+    def _configured(self, compiled: CompiledRule) -> CompiledRule:
+        """The rule with the configuration's global params bound into its programs."""
+        configured = self.config.with_global_params(compiled.rule)
+        if configured.params == compiled.rule.params:
+            return compiled
+        return self.env.with_params(compiled.rule, configured.params)
 
 
 def load_rule_set(policy_paths: Iterable[str | Path], mapping_path: str | Path,

@@ -116,6 +116,7 @@ class ParamsResolver:
         self._selectors = [env.compile(o.selector, f"{config.path}:{o.line}", "selector", boolean=True)
                            for o in config.overrides]
         self._matches: dict[tuple[int, str, str], bool] = {}
+        self._no_references = env.bind(_no_references, _no_references, _no_references)
 
     def __call__(self, rule: Rule, view: dict[str, Any]) -> dict[str, Any]:
         params = {**rule.params, **self._config.params.get(rule.id, {})}
@@ -128,7 +129,7 @@ class ParamsResolver:
         key = (index, view["assetType"], view["name"])
         if key not in self._matches:
             activation = self._env.activation({"resource": view["resource"], "asset": view, "params": {}},
-                                              _no_references, _no_references, _no_references)
+                                              self._no_references)
             outcome = self._env.evaluate(self._selectors[index], activation)
             if outcome.error is not None or not isinstance(outcome.value, bool):
                 override = self._config.overrides[index]

@@ -50,24 +50,31 @@ def default_params(rule: Rule, view: dict[str, Any]) -> dict[str, Any]:
 
 def evaluate(rules: Sequence[CompiledRule], inventory: Inventory, env: RuleEnvironment,
              params_for: ParamsFor = default_params) -> Evaluated:
-    """Evaluate every rule; ``params_for`` gives a rule's effective params for an asset (configuration)."""
+    """Evaluate every rule; ``params_for`` gives a rule's effective params for an asset (configuration).
+
+    Asset rules run asset by asset, every rule of the asset's type on one activation, so each
+    asset's data is converted for CEL once; project rules run after, once per project.
+    """
     scope = _Scope(inventory, loaded_types(rules), env, params_for)
     results: list[Result] = []
-    not_applicable: dict[str, int] = {}
+    not_applicable = {c.rule.id: 0 for c in rules}
+    by_type: dict[str, list[CompiledRule]] = {}
+    for compiled in sorted(rules, key=lambda c: c.rule.id):
+        if compiled.rule.scope == "asset":
+            for asset_type in compiled.rule.resource_types:
+                by_type.setdefault(asset_type, []).append(compiled)
+    for asset_type in sorted(by_type):
+        for asset in inventory.of_type(asset_type):
+            activation = scope.activation(asset)
+            for compiled in by_type[asset_type]:
+                result = scope.per_asset(compiled, asset, activation)
+                if result is None:
+                    not_applicable[compiled.rule.id] += 1
+                else:
+                    results.append(result)
     for compiled in sorted(rules, key=lambda c: c.rule.id):
         if compiled.rule.scope == "project":
             results.extend(scope.existence(compiled, project) for project in inventory.projects())
-            not_applicable[compiled.rule.id] = 0
-            continue
-        skipped = 0
-        for asset_type in compiled.rule.resource_types:
-            for asset in inventory.of_type(asset_type):
-                result = scope.per_asset(compiled, asset)
-                if result is None:
-                    skipped += 1
-                else:
-                    results.append(result)
-        not_applicable[compiled.rule.id] = skipped
     results.sort(key=lambda r: (r.rule_id, r.asset_name, r.asset_type))
     return Evaluated(results=tuple(results), not_applicable=not_applicable)
 
@@ -82,6 +89,10 @@ class _Scope:
         self.env = env
         self.params_for = params_for
         self._views: dict[tuple[str, str], dict[str, Any]] = {}
+        self._functions: dict[tuple[str, str], list[Any]] = {}
+        self._variants: dict[tuple[str, str], CompiledRule] = {}
+        self._activations: dict[tuple[str, str], Any] = {}  # for project rules' candidates
+        self._constants: dict[int, Observation] = {}  # params-only observations, by program
 
     # --- what CEL sees ---------------------------------------------------------------
 
@@ -96,8 +107,28 @@ class _Scope:
         if asset_type not in self.types:
             raise _UnreadType(f"asset type {asset_type} is not loaded: name it as a string literal in the rule")
 
-    def activation(self, rule: Rule, asset: Asset) -> Any:
+    def activation(self, asset: Asset) -> Any:
+        """One activation per asset, shared by its rules (params are bound into each rule's programs)."""
         view = self.view(asset)
+        return self.env.activation({"resource": view["resource"], "asset": view, "params": {}}, self._bound(asset))
+
+    def programs(self, compiled: CompiledRule, asset: Asset) -> CompiledRule:
+        """The rule compiled for this asset's effective params (the configuration may change them)."""
+        params = self.params_for(compiled.rule, self.view(asset))
+        if params == compiled.rule.params:
+            return compiled
+        key = (compiled.rule.id, json.dumps(params, sort_keys=True, default=str))
+        variant = self._variants.get(key)
+        if variant is None:
+            variant = self._variants[key] = self.env.with_params(compiled.rule, params)
+        return variant
+
+    def _bound(self, asset: Asset) -> list[Any]:
+        """ref(), assets() and projectAssets() for one asset, built once and shared by its rules."""
+        key = (asset.asset_type, asset.name)
+        bound = self._functions.get(key)
+        if bound is not None:
+            return bound
 
         def resolve(reference: str, asset_type: str) -> Any:
             self._require(asset_type)
@@ -112,15 +143,30 @@ class _Scope:
             self._require(asset_type)
             return [self.view(a) for a in self.inventory.in_project(asset_type, asset)]
 
-        variables = {"resource": view["resource"], "asset": view, "params": self.params_for(rule, view)}
-        return self.env.activation(variables, resolve, list_all, list_in_project)
+        bound = self._functions[key] = self.env.bind(resolve, list_all, list_in_project)
+        return bound
+
+    def observe(self, compiled: CompiledRule, activation: Any) -> tuple[Observation, ...]:
+        """The observed values; those that depend on params only are evaluated once per compiled rule."""
+        observed = []
+        for name, program in compiled.observe:
+            if name in compiled.constant:
+                key = id(program)
+                if key not in self._constants:
+                    self._constants[key] = _observe(name, program, activation, self.env)
+                observed.append(self._constants[key])
+            else:
+                observed.append(_observe(name, program, activation, self.env))
+        return tuple(observed)
 
     # --- verdicts --------------------------------------------------------------------
 
-    def per_asset(self, compiled: CompiledRule, asset: Asset) -> Result | None:
+    def per_asset(self, compiled: CompiledRule, asset: Asset, activation: Any = None,
+                  observe: bool = True) -> Result | None:
+        """The verdict on one asset; ``observe=False`` skips recording values (existence candidates)."""
         rule = compiled.rule
         origin = (asset.iam_origin or asset.origin) if rule.reads_only_iam_policy else (asset.origin or asset.iam_origin)
-        project = self.inventory.project_of(asset)
+        project = self.view(asset)["project"] or None
         observed: tuple[Observation, ...] = ()
 
         def result(status: Status, message: str) -> Result:
@@ -128,10 +174,13 @@ class _Scope:
                           message=message, observed=observed, origin=origin, project=project)
 
         try:
-            activation = self.activation(rule, asset)
+            compiled = self.programs(compiled, asset)
         except ParamsUnavailable as exc:  # fail closed for this pair, go on with the rest
             return result(Status.ERROR, str(exc))
-        observed = tuple(_observe(name, program, activation, self.env) for name, program in compiled.observe)
+        if activation is None:
+            activation = self.activation(asset)
+        if observe:
+            observed = self.observe(compiled, activation)
 
         if compiled.applies is not None:
             applies = _boolean(self.env.evaluate(compiled.applies, activation), "'applies'")
@@ -154,7 +203,10 @@ class _Scope:
         candidates = 0
         for asset_type in rule.resource_types:
             for asset in self.inventory.in_project(asset_type, project):
-                outcome = self.per_asset(compiled, asset)
+                key = (asset.asset_type, asset.name)
+                if key not in self._activations:
+                    self._activations[key] = self.activation(asset)
+                outcome = self.per_asset(compiled, asset, self._activations[key], observe=False)
                 if outcome is None:
                     continue
                 candidates += 1
@@ -163,12 +215,13 @@ class _Scope:
                 elif outcome.status is Status.ERROR:
                     errors.append(f"{asset.name}: {outcome.message}")
         try:
-            activation = self.activation(rule, project)
+            compiled = self.programs(compiled, project)
+            activation = self.activation(project)
         except ParamsUnavailable as exc:
             return Result(rule_id=rule.id, asset_name=project.name, asset_type=PROJECT_TYPE, status=Status.ERROR,
                           message=str(exc), origin=project.origin, project=self.inventory.project_of(project))
         observed = (Observation("candidates", candidates), Observation("matching", sorted(matching)[:MAX_LISTED]),
-                    *(_observe(name, program, activation, self.env) for name, program in compiled.observe))
+                    *self.observe(compiled, activation))
         project_id = self.inventory.project_of(project) or project.name.rsplit("/", 1)[-1]
         if matching:
             status, message = Status.PASS, rule.title

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 
@@ -102,20 +103,20 @@ class Rule:
     scope: str = "asset"  # "asset": a result per asset; "project": an existence check per project
     kind: str = "policy"  # "policy": a hascan rule; "gcp-constraint": from a GCP custom constraint file
 
-    @property
+    @cached_property
     def reads(self) -> tuple[str, ...]:
         """Asset types named as string literals in the expressions (for ``ref`` and ``assets``)."""
         texts = [self.condition, self.applies or ""] + [expr for _, expr in self.observe]
         found = {m.group(1) for text in texts for m in ASSET_TYPE_LITERAL.finditer(text)}
         return tuple(sorted(found - set(self.resource_types)))
 
-    @property
+    @cached_property
     def reads_only_iam_policy(self) -> bool:
         """True if the rule looks at the IAM policy and not the resource data (for locations)."""
         texts = " ".join([self.condition, self.applies or ""] + [expr for _, expr in self.observe])
         return "iamPolicy" in texts and re.search(r"\bresource\b", texts) is None
 
-    @property
+    @cached_property
     def asset_types(self) -> frozenset[str]:
         """Every asset type this rule needs in the inventory."""
         return frozenset(self.resource_types) | frozenset(self.reads)

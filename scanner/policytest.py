@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +111,7 @@ def _run_case(rule_set: RuleSet, known: set[str], path: Path, fixtures: dict[str
     if unknown:
         raise PolicyTestError(f"case {case['name']!r} sets params of unknown rule(s): {', '.join(unknown)}",
                               where=f"{path}:{line}")
-    compiled = [_with_params(c, overrides.get(c.rule.id)) for c in rule_set.compiled]
+    compiled = [_with_params(rule_set, c, overrides.get(c.rule.id)) for c in rule_set.compiled]
     assets = list(_case_assets(path, fixtures, case))
     evaluated = evaluate(compiled, Inventory(assets), rule_set.env)
     problems = tuple(p for e in expectations for p in _check(e, evaluated.results))
@@ -119,10 +119,10 @@ def _run_case(rule_set: RuleSet, known: set[str], path: Path, fixtures: dict[str
                        expectations=tuple(expectations))
 
 
-def _with_params(compiled: CompiledRule, params: dict[str, Any] | None) -> CompiledRule:
+def _with_params(rule_set: RuleSet, compiled: CompiledRule, params: dict[str, Any] | None) -> CompiledRule:
     if not params:
         return compiled
-    return replace(compiled, rule=replace(compiled.rule, params={**compiled.rule.params, **plain(params)}))
+    return rule_set.env.with_params(compiled.rule, {**compiled.rule.params, **plain(params)})
 
 
 def _expectations(expect: Any) -> list[Expectation]:

@@ -43,7 +43,7 @@ def sql(name: str, cpus: int, **labels: str) -> dict:
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "p.yaml").write_text(POLICY)
     (tmp_path / "m.yaml").write_text(MAPPING)
-    write_jsonl(tmp_path / "s.jsonl", [sql("big", 4), sql("small", 1, tier="batch"), sql("tiny", 1)])
+    write_jsonl(tmp_path / "s.jsonl", [sql("big", 4), sql("mid", 3), sql("small", 1, tier="batch"), sql("tiny", 1)])
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -59,7 +59,8 @@ def statuses(report: dict) -> dict[tuple[str, str], str]:
 
 def test_defaults_without_config(ws: Path) -> None:
     code, report, _ = audit_json()
-    assert statuses(report) == {("sql-tier", "big"): "pass", ("sql-tier", "small"): "fail", ("sql-tier", "tiny"): "fail"}
+    assert statuses(report) == {("sql-tier", "big"): "pass", ("sql-tier", "mid"): "pass", ("sql-tier", "small"): "fail",
+                                ("sql-tier", "tiny"): "fail"}
     assert report["disabled"] == [{"rule": "sql-optional", "reason": "optional rule, not enabled in the configuration"}]
 
 
@@ -75,8 +76,9 @@ overrides:
       sql-tier: {params: {minCpus: 1}}
 """)
     code, report, _ = audit_json()  # found in the working directory
-    assert statuses(report) == {("sql-tier", "big"): "pass", ("sql-tier", "small"): "pass", ("sql-tier", "tiny"): "fail",
-                                ("sql-optional", "big"): "fail", ("sql-optional", "small"): "fail", ("sql-optional", "tiny"): "fail"}
+    assert statuses(report) == {("sql-tier", "big"): "pass", ("sql-tier", "mid"): "fail", ("sql-tier", "small"): "pass",
+                                ("sql-tier", "tiny"): "fail", ("sql-optional", "big"): "fail", ("sql-optional", "mid"): "fail",
+                                ("sql-optional", "small"): "fail", ("sql-optional", "tiny"): "fail"}
     assert report["disabled"] == []
     rule = next(r for r in report["rules"] if r["id"] == "sql-tier")
     assert rule["params"] == {"minCpus": 4}

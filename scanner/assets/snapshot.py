@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from scanner.assets.records import record_type, to_asset
+from scanner.assets.records import to_asset
 from scanner.assets.writer import HEADER_KEY
 from scanner.errors import InputError
 from scanner.model import Asset, Origin
@@ -84,17 +84,27 @@ def load_snapshot(
     stats = stats if stats is not None else ReadStats()
     for path in snapshot_files(paths):
         stats.files.append(str(path))
-        for record, line in _records(path, stats):
+
+        def unwanted(record: Any, line: int) -> bool:
+            """Count a record; True if it is a well-formed record of a type no rule reads (dropped)."""
+            if type(record) is not dict:
+                stats.records += 1
+                return False  # to_asset reports it
+            if line == 1 and set(record) == {HEADER_KEY}:
+                return False  # hascan's own snapshot header: not a record
+            stats.records += 1
+            if progress is not None and not stats.records % 5000:
+                progress(stats)
+            asset_type = record.get("asset_type") or record.get("assetType")
+            if wanted is None or type(asset_type) is not str or wanted(asset_type):
+                return False
+            if type(record.get("name")) is not str:
+                raise InputError("asset record has no 'name'", where=f"{path}:{line}")
+            return True
+
+        for record, line in _records(path, stats, unwanted):
             if line == 1 and isinstance(record, dict) and set(record) == {HEADER_KEY}:
                 stats.headers.append({"file": str(path), **record[HEADER_KEY]})
-                continue
-            stats.records += 1
-            if progress is not None and stats.records % 5000 == 0:
-                progress(stats)
-            asset_type = record_type(record)
-            if asset_type is not None and wanted is not None and not wanted(asset_type):
-                if not isinstance(record.get("name"), str):
-                    raise InputError("asset record has no 'name'", where=f"{path}:{line}")
                 continue
             stats.kept += 1
             yield to_asset(record, Origin(str(path), line))
@@ -102,7 +112,10 @@ def load_snapshot(
         progress(stats)
 
 
-def _records(path: Path, stats: ReadStats) -> Iterator[tuple[Any, int]]:
+Skip = Callable[[Any, int], bool]
+
+
+def _records(path: Path, stats: ReadStats, skip: Skip) -> Iterator[tuple[Any, int]]:
     """Yield (record, line) pairs from one file, expanding ListAssets pages."""
     try:
         with _open_text(path) as text:
@@ -110,9 +123,9 @@ def _records(path: Path, stats: ReadStats) -> Iterator[tuple[Any, int]]:
             if first == "":
                 return
             if first == "{":
-                yield from _jsonl_or_document(path, text, stats)
+                yield from _jsonl_or_document(path, text, stats, skip)
             elif first == "[":
-                yield from _document(path, text.read(), stats)
+                yield from _document(path, text.read(), stats, skip)
             else:
                 raise InputError(f"not a JSON snapshot: it starts with {first!r}, expected '{{' or '['",
                                  where=str(path))
@@ -144,31 +157,34 @@ def _peek_nonspace(text: TextIO) -> str:
     return first.decode("ascii") if first.isascii() else f"byte 0x{first.hex()}"
 
 
-def _jsonl_or_document(path: Path, text: TextIO, stats: ReadStats) -> Iterator[tuple[Any, int]]:
+def _jsonl_or_document(path: Path, text: TextIO, stats: ReadStats, skip: Skip) -> Iterator[tuple[Any, int]]:
     """One object per line (streamed), or, if the first line is not a whole object, one document."""
     first_line = text.readline()
     stats.bytes_read += len(first_line)
     try:
         first = json.loads(first_line)
     except json.JSONDecodeError:
-        yield from _document(path, first_line + text.read(), stats)
+        yield from _document(path, first_line + text.read(), stats, skip)
         return
-    yield from _expand(first, path, 1)
-    line_no = 1
-    for line in text:
-        line_no += 1
+    yield from _expand(first, path, 1, skip)
+    loads = json.loads
+    for line_no, line in enumerate(text, start=2):  # the hot loop of a large export: keep it lean
         stats.bytes_read += len(line)
-        if not line.strip():
-            continue
         try:
-            record = json.loads(line)
+            record = loads(line)
         except json.JSONDecodeError as exc:
+            if not line.strip():
+                continue
             raise InputError(_json_problem(exc, line, last=not line.endswith("\n")),
                              where=f"{path}:{line_no}") from None
-        yield from _expand(record, path, line_no)
+        if type(record) is dict and "assets" not in record:
+            if not skip(record, line_no):  # records no rule reads stop here, not two generators up
+                yield record, line_no
+        else:
+            yield from _expand(record, path, line_no, skip)
 
 
-def _document(path: Path, content: str, stats: ReadStats) -> Iterator[tuple[Any, int]]:
+def _document(path: Path, content: str, stats: ReadStats, skip: Skip) -> Iterator[tuple[Any, int]]:
     """A whole JSON document: an array of assets or pages, a page, or one asset."""
     stats.bytes_read += len(content)
     try:
@@ -178,20 +194,28 @@ def _document(path: Path, content: str, stats: ReadStats) -> Iterator[tuple[Any,
     items = document if isinstance(document, list) else [document]
     finder = _LineFinder(content)
     for item in items:
-        for record, _ in _expand(item, path, 1):
-            yield record, finder.line_of(record)
+        for record, _ in _expand(item, path, 1, _never):
+            line = finder.line_of(record)
+            if not skip(record, line):
+                yield record, line
 
 
-def _expand(item: Any, path: Path, line: int) -> Iterator[tuple[Any, int]]:
+def _expand(item: Any, path: Path, line: int, skip: Skip) -> Iterator[tuple[Any, int]]:
     """A ListAssets page yields its assets; anything else is one record."""
     if isinstance(item, dict) and "assets" in item and "name" not in item:
         assets = item["assets"]
         if not isinstance(assets, list):
             raise InputError("'assets' in a ListAssets page must be a list", where=f"{path}:{line}")
-        for asset in assets:
-            yield asset, line
+        records = assets
     else:
-        yield item, line
+        records = [item]
+    for record in records:
+        if not skip(record, line):
+            yield record, line
+
+
+def _never(record: Any, line: int) -> bool:
+    return False
 
 
 class _LineFinder:

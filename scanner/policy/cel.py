@@ -23,9 +23,10 @@ and two functions that follow references between assets of the same scan:
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cel_expr_python import cel
@@ -47,6 +48,12 @@ _FUNCTIONS = cel.CelExtension("hascan", [
                                                     parameters=[cel.Type.STRING])]),
 ])
 
+_REF_PARAMS = [cel.Type.STRING, cel.Type.STRING]
+_LIST_PARAMS = [cel.Type.STRING]
+_LIST_OF_DYN = cel.Type.List(cel.Type.DYN)
+_ERROR = cel.Type.ERROR
+_SCALARS = frozenset({bool, int, float, str, type(None)})
+
 Resolver = Callable[[str, str], Any]
 Lister = Callable[[str], list[Any]]
 
@@ -61,14 +68,30 @@ class Evaluation:
         self.error = error
 
 
+class _Activation:
+    """A CEL activation and the functions bound into it, kept referenced together while in use."""
+
+    __slots__ = ("native", "functions")
+
+    def __init__(self, native: Any, functions: list[Any]) -> None:
+        self.native = native
+        self.functions = functions
+
+
 @dataclass(frozen=True)
 class CompiledRule:
-    """A rule with its CEL expressions compiled once, at load."""
+    """A rule with its CEL expressions compiled for one set of params.
+
+    The params are bound into the programs as constants (``cel.bind(params, {...}, expr)``),
+    so one activation per asset serves every rule: converting an asset's data into CEL values
+    costs far more than evaluating an expression on it.
+    """
 
     rule: Rule
     condition: Any
     applies: Any | None
     observe: tuple[tuple[str, Any], ...]
+    constant: frozenset[str] = frozenset()  # observe names that depend on params only (same for every asset)
 
 
 class RuleEnvironment:
@@ -92,41 +115,87 @@ class RuleEnvironment:
             raise PolicyError(f"{label}: must be a boolean expression, but it returns {kind}", where=where)
         if kind.startswith("optional_type"):
             # An optional cannot leave the runtime; an observed optional records its value or null.
-            return self.compile(f"({expression}).orValue(null)", where, label)
+            return self.compile(_unwrapped(expression), where, label)
         return program
 
     def compile_rule(self, rule: Rule) -> CompiledRule:
+        """Check every expression as written (errors point into it), then compile it with the params bound."""
         where = _where(rule)
         label = f"rule {rule.id}"
-        return CompiledRule(
+        checked = CompiledRule(
             rule=rule,
             condition=self.compile(rule.condition, where, f"{label}: condition", boolean=True),
             applies=self.compile(rule.applies, where, f"{label}: applies", boolean=True) if rule.applies else None,
             observe=tuple((name, self.compile(expr, where, f"{label}: observe.{name}")) for name, expr in rule.observe),
+            constant=_params_only(rule),
+        )
+        # Without params the programs as written are the programs to run (the activation binds params to {}).
+        return checked if not rule.params else self.with_params(rule, rule.params)
+
+    def with_params(self, rule: Rule, params: Mapping[str, Any]) -> CompiledRule:
+        """The rule's programs with ``params`` bound as constants (the rule itself already compiled)."""
+        where = _where(rule)
+        label = f"rule {rule.id}"
+        try:
+            literal = _cel_literal(params)
+        except (TypeError, ValueError) as exc:
+            raise PolicyError(f"{label}: params cannot be expressed in CEL: {exc}", where=where) from None
+
+        def bound(expression: str) -> str:
+            return f"cel.bind(params, {literal},\n{expression}\n)"
+
+        return CompiledRule(
+            rule=rule if params == rule.params else replace(rule, params=dict(params)),
+            condition=self.compile(bound(rule.condition), where, f"{label}: condition", boolean=True),
+            applies=self.compile(bound(rule.applies), where, f"{label}: applies", boolean=True) if rule.applies else None,
+            observe=tuple((name, self.compile(bound(expr), where, f"{label}: observe.{name}"))
+                          for name, expr in rule.observe),
+            constant=_params_only(rule),
         )
 
-    def activation(self, variables: Mapping[str, Any], resolve: Resolver, list_assets: Lister,
-                   list_project_assets: Lister) -> Any:
-        bound = [
-            cel.Function("ref", [cel.Type.STRING, cel.Type.STRING], False, resolve, cel.Type.DYN),
-            cel.Function("assets", [cel.Type.STRING], False, list_assets, cel.Type.List(cel.Type.DYN)),
-            cel.Function("projectAssets", [cel.Type.STRING], False, list_project_assets,
-                         cel.Type.List(cel.Type.DYN)),
+    @staticmethod
+    def bind(resolve: Resolver, list_assets: Lister, list_project_assets: Lister) -> list[Any]:
+        """The late-bound functions for one asset (reusable across that asset's activations)."""
+        return [
+            cel.Function("ref", _REF_PARAMS, False, resolve, cel.Type.DYN),
+            cel.Function("assets", _LIST_PARAMS, False, list_assets, _LIST_OF_DYN),
+            cel.Function("projectAssets", _LIST_PARAMS, False, list_project_assets, _LIST_OF_DYN),
         ]
-        return self._env.Activation(dict(variables), bound)
+
+    def activation(self, variables: Mapping[str, Any], bound: list[Any]) -> _Activation:
+        return _Activation(self._env.Activation(dict(variables), bound), bound)
 
     @staticmethod
-    def evaluate(program: Any, activation: Any) -> Evaluation:
+    def evaluate(program: Any, activation: _Activation) -> Evaluation:
         try:
-            result = program.eval(activation)
+            result = program.eval(activation.native)
         except Exception as exc:  # the runtime reports most problems as error values; be safe
             return Evaluation(error=_clean_runtime_error(str(exc)))
         try:
-            if result.type() == cel.Type.ERROR:
+            if result.type() == _ERROR:
                 return Evaluation(error=_clean_runtime_error(str(result.value())))
-            return Evaluation(value=_plain(result.plain_value()))
+            value = result.plain_value()
+            return Evaluation(value=value if type(value) in _SCALARS else _plain(value))
         except TypeError:  # e.g. optionals nested in a list: the runtime cannot convert them
             return Evaluation(error="the result cannot be converted to a plain value")
+
+
+_READS_ASSET = re.compile(r"\b(resource|asset|ref|assets|projectAssets)\b")
+
+
+def _params_only(rule: Rule) -> frozenset[str]:
+    """Observe expressions that read neither the asset nor other assets: their value depends on params only."""
+    return frozenset(name for name, expr in rule.observe if _READS_ASSET.search(expr) is None)
+
+
+def _cel_literal(value: Any) -> str:
+    """A params value as a CEL literal: JSON's syntax for maps, lists, strings, numbers, booleans and null
+    is CEL's too."""
+    return json.dumps(value, allow_nan=False, ensure_ascii=True, sort_keys=True)
+
+
+def _unwrapped(expression: str) -> str:
+    return f"({expression}).orValue(null)"
 
 
 def asset_view(asset: Asset, project: str | None) -> dict[str, Any]:

@@ -18,17 +18,12 @@ class LineDict(dict):  # type: ignore[type-arg]
     line: int = 0
 
 
-class _Loader(yaml.SafeLoader):
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed in hascan files",
-                                       event.start_mark)
-        event = self.peek_event()
-        if getattr(event, "anchor", None):
-            raise yaml.MarkedYAMLError(None, None, "anchors (&name) are not allowed in hascan files",
-                                       event.start_mark)
-        return super().compose_node(parent, index)
+# libyaml's parser when present (several times faster), else PyYAML's own.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """A safe loader whose mappings remember their line and refuse duplicate keys."""
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
@@ -47,6 +42,17 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _refuse_aliases(text: str) -> None:
+    """Anchors and aliases are refused before anything is built, so an alias bomb never expands."""
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed in hascan files",
+                                       event.start_mark)
+        if getattr(event, "anchor", None):
+            raise yaml.MarkedYAMLError(None, None, "anchors (&name) are not allowed in hascan files",
+                                       event.start_mark)
+
+
 def load_yaml(path: str | Path, error: type[HascanError]) -> Any:
     """Parse one YAML file; any problem raises ``error`` naming the file and line."""
     path = Path(path)
@@ -62,6 +68,7 @@ def load_yaml(path: str | Path, error: type[HascanError]) -> Any:
     except OSError as exc:
         raise error(f"cannot read file: {exc.strerror or exc}", where=str(path)) from None
     try:
+        _refuse_aliases(text)
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
@@ -18,12 +19,7 @@ class RenderContext:
 
     def relative(self, path: str) -> str | None:
         """``path`` relative to the base directory, in POSIX form, or None if it lies outside."""
-        absolute = Path(os.path.abspath(path))
-        base = Path(os.path.abspath(self.base_dir))
-        try:
-            return PurePosixPath(absolute.relative_to(base)).as_posix()
-        except ValueError:
-            return None
+        return _relative(path, str(self.base_dir))
 
     def display(self, origin: Origin | None) -> str:
         """A short human form of a location: relative when possible."""
@@ -35,3 +31,13 @@ class RenderContext:
 def uri_for(path: str) -> str:
     """A relative path as a URI reference (percent-encoded, ``/`` kept)."""
     return quote(path, safe="/")
+
+
+@lru_cache(maxsize=1024)
+def _relative(path: str, base_dir: str) -> str | None:
+    absolute = Path(os.path.abspath(path))
+    base = Path(os.path.abspath(base_dir))
+    try:
+        return PurePosixPath(absolute.relative_to(base)).as_posix()
+    except ValueError:
+        return None

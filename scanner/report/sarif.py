@@ -10,6 +10,7 @@ Fingerprints come from rule id and asset name only, so alerts stay stable betwee
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -55,7 +56,8 @@ def render_sarif(scan: ScanResult, context: RenderContext) -> bytes:
     log = om.SarifLog(runs=[run], version="2.1.0", schema_uri=SCHEMA_URI)
     document = _to_json(log)
     ordered = {"$schema": document.pop("$schema"), "version": document.pop("version"), **document}
-    return (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    # Compact separators keep json's C encoder (indenting falls back to pure Python: seconds on big runs).
+    return (json.dumps(ordered, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _descriptor(rule: Rule, scan: ScanResult) -> om.ReportingDescriptor:
@@ -147,16 +149,28 @@ def _help_markdown(rule: Rule, scan: ScanResult) -> str:
     return "\n".join(parts)
 
 
+@lru_cache(maxsize=None)
+def _schema_fields(cls: type) -> tuple[tuple[str, str, Any], ...] | None:
+    """(attribute, SARIF property name, default) per field of a sarif-om class; None for other types."""
+    if not attr.has(cls):
+        return None
+    fields = []
+    for field in attr.fields(cls):
+        default = field.default.factory() if isinstance(field.default, attr.Factory) else field.default  # type: ignore[arg-type]
+        fields.append((field.name, field.metadata.get("schema_property_name", field.name), default))
+    return tuple(fields)
+
+
 def _to_json(obj: Any) -> Any:
     """Serialise sarif-om objects: schema property names, no None, no field left at its default."""
-    if attr.has(type(obj)):
+    fields = _schema_fields(type(obj))
+    if fields is not None:
         out: dict[str, Any] = {}
-        for field in attr.fields(type(obj)):
-            value = getattr(obj, field.name)
-            default = field.default.factory() if isinstance(field.default, attr.Factory) else field.default  # type: ignore[arg-type]
+        for name, prop, default in fields:
+            value = getattr(obj, name)
             if value is None or (default is not attr.NOTHING and value == default):
                 continue
-            out[field.metadata.get("schema_property_name", field.name)] = _to_json(value)
+            out[prop] = _to_json(value)
         return out
     if isinstance(obj, dict):
         return {key: _to_json(value) for key, value in obj.items()}
