@@ -45,3 +45,9 @@ def test_every_rule_has_passing_and_failing_fixtures(rule_set) -> None:
 
 def test_cli_formats_are_exactly_the_registered_renderers() -> None:
     assert set(FORMAT_NAMES) == set(FORMATS)
+
+
+def test_readme_lists_every_builtin_rule(rule_set) -> None:
+    readme = (REPO / "README.md").read_text()
+    missing = [r.id for r in rule_set.rules if f"`{r.id}`" not in readme]
+    assert missing == []
