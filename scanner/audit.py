@@ -63,16 +63,34 @@ def load_rule_set(policy_paths: Iterable[str | Path], mapping_path: str | Path,
     return RuleSet(compiled=tuple(compiled), mapping=mapping, env=env, config=config)
 
 
-def audit_assets(rule_set: RuleSet, assets: Iterable[Asset], sources: Sequence[str],
-                 stats: ReadStats | None = None, provenance: Sequence[dict[str, Any]] = ()) -> ScanResult:
-    """Evaluate a rule set against assets from any source."""
-    inventory = Inventory(assets)
+@dataclass(frozen=True)
+class _Plan:
+    """What one audit runs: the active rules (configured), those left out and why, the asset types to keep."""
+
+    active: tuple[CompiledRule, ...]
+    skipped: tuple[tuple[Rule, str], ...]
+    wanted: frozenset[str]
+
+
+def _plan(rule_set: RuleSet) -> _Plan:
     active, skipped = rule_set.active()
-    evaluated = evaluate(active, inventory, rule_set.env, ParamsResolver(rule_set.config, rule_set.env))
+    if not active:
+        raise UsageError("no rule is left to run: the configuration turns every loaded rule off",
+                         where=rule_set.config.path)
+    return _Plan(active=tuple(active), skipped=tuple(skipped), wanted=loaded_types(active))
+
+
+def audit_assets(rule_set: RuleSet, assets: Iterable[Asset], sources: Sequence[str],
+                 stats: ReadStats | None = None, provenance: Sequence[dict[str, Any]] = (),
+                 plan: _Plan | None = None) -> ScanResult:
+    """Evaluate a rule set against assets from any source."""
+    plan = plan or _plan(rule_set)
+    inventory = Inventory(assets)
+    evaluated = evaluate(plan.active, inventory, rule_set.env, ParamsResolver(rule_set.config, rule_set.env))
     records = stats.records if stats else len(inventory)
     return ScanResult(
-        rules=tuple(c.rule for c in active),
-        disabled=tuple((rule.id, reason) for rule, reason in skipped),
+        rules=tuple(c.rule for c in plan.active),
+        disabled=tuple((rule.id, reason) for rule, reason in plan.skipped),
         results=evaluated.results,
         mapping=rule_set.mapping,
         inputs=InputInfo(sources=tuple(sources), records=records, assets_in_scope=len(inventory),
@@ -85,15 +103,11 @@ def audit_assets(rule_set: RuleSet, assets: Iterable[Asset], sources: Sequence[s
 def audit_snapshot(rule_set: RuleSet, snapshot_paths: Sequence[str | Path],
                    progress: Callable[[ReadStats], None] | None = None) -> ScanResult:
     """Audit CAI snapshot files; an empty snapshot, or one no rule reads anything of, is an error."""
-    active, _ = rule_set.active()
-    if not active:
-        raise UsageError("no rule is left to run: the configuration turns every loaded rule off",
-                         where=rule_set.config.path)
-    wanted = loaded_types(active)
+    plan = _plan(rule_set)
     stats = ReadStats()
-    assets = load_snapshot(snapshot_paths, wanted.__contains__, stats, progress)
-    result = audit_assets(rule_set, assets, [str(p) for p in snapshot_paths], stats, stats.headers)
-    _check_not_empty(result, stats.records, wanted, ", ".join(str(p) for p in snapshot_paths), "snapshot")
+    assets = load_snapshot(snapshot_paths, plan.wanted.__contains__, stats, progress)
+    result = audit_assets(rule_set, assets, [str(p) for p in snapshot_paths], stats, stats.headers, plan)
+    _check_not_empty(result, stats.records, plan.wanted, ", ".join(str(p) for p in snapshot_paths), "snapshot")
     return result
 
 
@@ -101,13 +115,9 @@ def audit_live(rule_set: RuleSet, scopes: Sequence[str], endpoint: str | None = 
                save_path: str | Path | None = None, progress: Callable[[CollectStats], None] | None = None,
                retry_policy: RetryPolicy | None = None) -> ScanResult:
     """Audit live scopes through Cloud Asset Inventory, optionally saving what was read."""
-    active, _ = rule_set.active()
-    if not active:
-        raise UsageError("no rule is left to run: the configuration turns every loaded rule off",
-                         where=rule_set.config.path)
-    wanted = loaded_types(active)
+    plan = _plan(rule_set)
     stats = CollectStats()
-    records = collect_assets(scopes, wanted, endpoint, retry_policy or RetryPolicy(), stats, progress)
+    records = collect_assets(scopes, plan.wanted, endpoint, retry_policy or RetryPolicy(), stats, progress)
     writer = SnapshotWriter(save_path) if save_path else None
     if writer is not None:
         records = writer.tee(records)
@@ -120,12 +130,12 @@ def audit_live(rule_set: RuleSet, scopes: Sequence[str], endpoint: str | None = 
         if writer is not None:
             writer.discard()
         raise
-    provenance = {"scopes": list(scopes), "read_time": stats.read_time or "", "asset_types": sorted(wanted),
+    provenance = {"scopes": list(scopes), "read_time": stats.read_time or "", "asset_types": sorted(plan.wanted),
                   "content_types": ["RESOURCE", "IAM_POLICY"], "tool": f"hascan {__version__}"}
     if writer is not None:
         writer.commit(provenance)
-    result = audit_assets(rule_set, assets, list(scopes), None, [provenance])
-    _check_not_empty(result, stats.assets, wanted, ", ".join(scopes), "scope")
+    result = audit_assets(rule_set, assets, list(scopes), None, [provenance], plan)
+    _check_not_empty(result, stats.assets, plan.wanted, ", ".join(scopes), "scope")
     return result
 
 
