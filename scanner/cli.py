@@ -82,7 +82,8 @@ def cli() -> None:
 @click.option("--color/--no-color", default=None, help="Colour the text report. Default: when stdout is a terminal.")
 def audit(snapshots: tuple[str, ...], projects: tuple[str, ...], folders: tuple[str, ...],
           organizations: tuple[str, ...], save_snapshot: str | None, endpoint: str | None,
-          policy_paths: tuple[str, ...], mapping_path: str | None, config_path: str | None, formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str, quiet: bool, color: bool | None) -> None:
+          policy_paths: tuple[str, ...], mapping_path: str | None, config_path: str | None,
+          formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str, quiet: bool, color: bool | None) -> None:
     """Audit a Cloud Asset Inventory snapshot, or live projects, folders or organizations.
 
     \b

@@ -6,7 +6,8 @@ import enum
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 
 # An asset type passed to ref(), assets() or projectAssets(): a quoted 'service.googleapis.com/Kind'
@@ -26,7 +27,7 @@ class Severity(enum.Enum):
         return _SEVERITY_RANK[self]
 
     @classmethod
-    def parse(cls, value: str) -> "Severity":
+    def parse(cls, value: str) -> Severity:
         return cls(value.lower())
 
 

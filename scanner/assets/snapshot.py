@@ -85,24 +85,7 @@ def load_snapshot(
     for path in snapshot_files(paths):
         stats.files.append(str(path))
 
-        def unwanted(record: Any, line: int) -> bool:
-            """Count a record; True if it is a well-formed record of a type no rule reads (dropped)."""
-            if type(record) is not dict:
-                stats.records += 1
-                return False  # to_asset reports it
-            if line == 1 and set(record) == {HEADER_KEY}:
-                return False  # hascan's own snapshot header: not a record
-            stats.records += 1
-            if progress is not None and not stats.records % 5000:
-                progress(stats)
-            asset_type = record.get("asset_type") or record.get("assetType")
-            if wanted is None or type(asset_type) is not str or wanted(asset_type):
-                return False
-            if type(record.get("name")) is not str:
-                raise InputError("asset record has no 'name'", where=f"{path}:{line}")
-            return True
-
-        for record, line in _records(path, stats, unwanted):
+        for record, line in _records(path, stats, _type_filter(path, wanted, stats, progress)):
             if line == 1 and isinstance(record, dict) and set(record) == {HEADER_KEY}:
                 stats.headers.append({"file": str(path), **record[HEADER_KEY]})
                 continue
@@ -110,6 +93,29 @@ def load_snapshot(
             yield to_asset(record, Origin(str(path), line))
     if progress is not None:
         progress(stats)
+
+
+def _type_filter(path: Path, wanted: Callable[[str], bool] | None, stats: ReadStats,
+                 progress: Callable[[ReadStats], None] | None) -> Skip:
+    """Count each record; True for a well-formed record of a type no rule reads (dropped unnormalised)."""
+
+    def unwanted(record: Any, line: int) -> bool:
+        if type(record) is not dict:
+            stats.records += 1
+            return False  # to_asset reports it
+        if line == 1 and set(record) == {HEADER_KEY}:
+            return False  # hascan's own snapshot header: not a record
+        stats.records += 1
+        if progress is not None and not stats.records % 5000:
+            progress(stats)
+        asset_type = record.get("asset_type") or record.get("assetType")
+        if wanted is None or type(asset_type) is not str or wanted(asset_type):
+            return False
+        if type(record.get("name")) is not str:
+            raise InputError("asset record has no 'name'", where=f"{path}:{line}")
+        return True
+
+    return unwanted
 
 
 Skip = Callable[[Any, int], bool]

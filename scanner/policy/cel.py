@@ -17,7 +17,8 @@ and two functions that follow references between assets of the same scan:
 * ``projectAssets(assetType)``: the same, restricted to the project of the asset (or, for a
   ``scope: project`` rule, the project) being evaluated.
 
-``quantity()`` and ``seconds()`` read units (see ``scanner.policy.functions``). The CEL standard extensions for strings, math, ``cel.bind`` and optionals are enabled.
+``quantity()`` and ``seconds()`` read units (see ``scanner.policy.functions``). The CEL
+standard extensions for strings, math, ``cel.bind`` and optionals are enabled.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ DEFAULT_SEVERITY = Severity.MEDIUM
 
 
 def is_constraint(document: Any) -> bool:
-    return isinstance(document, dict) and CONSTRAINT_KEYS <= set(document) and "rules" not in document
+    return isinstance(document, dict) and set(document) >= CONSTRAINT_KEYS and "rules" not in document
 
 
 def rule_id_for(name: str) -> str:

@@ -10,7 +10,7 @@ Fingerprints come from rule id and asset name only, so alerts stay stable betwee
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -149,7 +149,7 @@ def _help_markdown(rule: Rule, scan: ScanResult) -> str:
     return "\n".join(parts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema_fields(cls: type) -> tuple[tuple[str, str, Any], ...] | None:
     """(attribute, SARIF property name, default) per field of a sarif-om class; None for other types."""
     if not attr.has(cls):
