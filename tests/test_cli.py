@@ -164,3 +164,25 @@ def test_version() -> None:
 
     run = run_cli(["--version"])
     assert run.code == 0 and __version__ in run.out
+
+
+def test_progress_shows_on_a_terminal_only(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scanner.assets.snapshot import ReadStats
+    from scanner.cli import _Progress
+    from scanner.collect.cai_api import CollectStats
+
+    shown = _Progress(enabled=True)
+    shown.update(ReadStats(files=["a.jsonl"], records=15000, kept=300))
+    shown.collected(CollectStats(scopes_done=["projects/p"], pages=12, assets=11500, retries=2))
+    shown.done()
+    hidden = _Progress(enabled=False)
+    hidden.update(ReadStats(records=1))
+    hidden.collected(CollectStats())
+    hidden.done()
+    err = capsys.readouterr().err
+    assert "\rReading snapshot: 15,000 records, 300 in scope, 1 file(s)" in err
+    assert "\rCollecting from Cloud Asset Inventory: 11,500 assets, 12 pages, 1 scope(s) done, 2 retries" in err
+    assert err.endswith("\n") and err.count("\r") == 2
+    # stderr that is not a terminal gets no progress at all
+    run = audit("--snapshot", "assets.jsonl")
+    assert "Reading snapshot" not in run.err and "Collecting" not in run.err
