@@ -22,6 +22,7 @@ from scanner.audit import RuleSet
 from scanner.engine import evaluate
 from scanner.errors import PolicyTestError
 from scanner.model import Asset, Origin, Result
+from scanner.paths import expand_paths
 from scanner.policy.cel import CompiledRule
 from scanner.policy.loader import load_schema
 from scanner.policy.yamlfile import line_of, load_yaml, plain
@@ -67,18 +68,8 @@ class PolicyTestReport:
 
 
 def policy_test_files(paths: Iterable[str | Path]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.name.endswith(TEST_SUFFIXES)))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise PolicyTestError("no such file or directory", where=str(path))
-    if not files:
-        raise PolicyTestError("no policy test files (*.test.yaml) found", where=", ".join(map(str, paths)))
-    return files
+    return expand_paths(paths, lambda p: p.name.endswith(TEST_SUFFIXES), PolicyTestError,
+                        "policy test files (*.test.yaml)")
 
 
 def run_policy_tests(rule_set: RuleSet, paths: Iterable[str | Path]) -> PolicyTestReport:

@@ -28,6 +28,7 @@ from scanner.assets.records import to_asset
 from scanner.assets.writer import HEADER_KEY
 from scanner.errors import InputError
 from scanner.model import Asset, Origin
+from scanner.paths import expand_paths
 
 _SUFFIXES = (".json", ".jsonl", ".ndjson")
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -46,25 +47,11 @@ class ReadStats:
 
 def snapshot_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Expand files and directories into the ordered list of snapshot files to read."""
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if _is_snapshot_file(p, path))
-            if not found:
-                raise InputError("directory holds no snapshot files (*.json, *.jsonl, *.ndjson, optionally .gz)",
-                                 where=str(path))
-            files.extend(found)
-        elif path.exists():
-            files.append(path)
-        else:
-            raise InputError("no such file or directory", where=str(path))
-    return files
+    return expand_paths(paths, _is_snapshot_file, InputError,
+                        "snapshot files (*.json, *.jsonl, *.ndjson, optionally .gz)")
 
 
-def _is_snapshot_file(path: Path, root: Path) -> bool:
-    if any(part.startswith(".") for part in path.relative_to(root).parts) or not path.is_file():
-        return False
+def _is_snapshot_file(path: Path) -> bool:
     name = path.name[:-3] if path.name.endswith(".gz") else path.name
     return name.endswith(_SUFFIXES) or name.isdigit()
 

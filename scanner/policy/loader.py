@@ -13,6 +13,7 @@ import jsonschema
 
 from scanner.errors import PolicyError
 from scanner.model import Origin, Remediation, Rule, Severity
+from scanner.paths import expand_paths
 from scanner.policy.cel import CompiledRule, RuleEnvironment
 from scanner.policy.constraints import constraint_to_rule, is_constraint
 from scanner.policy.yamlfile import line_of, load_yaml, plain
@@ -27,20 +28,7 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 def policy_files(paths: Iterable[str | Path]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES and p.is_file()
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
-            if not found:
-                raise PolicyError("directory holds no policy files (*.yaml)", where=str(path))
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise PolicyError("no such policy file or directory", where=str(path))
-    return files
+    return expand_paths(paths, lambda p: p.suffix in POLICY_SUFFIXES, PolicyError, "policy files (*.yaml)")
 
 
 def load_rules(paths: Iterable[str | Path]) -> list[Rule]:

@@ -118,7 +118,7 @@ def test_unreadable_and_non_utf8_policy_files(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(PolicyError, match="bin.yaml: not a UTF-8 text file"):
         load_rules([path])
-    with pytest.raises(PolicyError, match="no such policy file"):
+    with pytest.raises(PolicyError, match="missing.yaml: no such file or directory"):
         load_rules([tmp_path / "missing.yaml"])
 
 
