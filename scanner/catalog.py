@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -68,10 +69,10 @@ def render_explanation(rules: Sequence[Rule], mapping: ComplianceMapping, rule_i
     if rule.reads:
         out.append(f"Also reads:   {', '.join(rule.reads)}")
     out += [f"{mapping.framework + ':':<13} " + "; ".join(f"{c.id} {c.title}" for c in criteria),
-            f"Defined in:   {rule.origin.path}:{rule.origin.line}" if rule.origin else "", "",
-            "What it checks", "  " + rule.description.replace("\n", "\n  ")]
+            f"Defined in:   {_shown_path(rule.origin.path)}:{rule.origin.line}" if rule.origin else "", "",
+            "What it checks", _prose(rule.description)]
     if rule.rationale:
-        out += ["", "Why", "  " + rule.rationale.replace("\n", "\n  ")]
+        out += ["", "Why", _prose(rule.rationale)]
     out += ["", "Condition (CEL, true when compliant)", _indent(rule.condition.strip())]
     if rule.applies:
         out += ["", "Applies to assets where", _indent(rule.applies.strip())]
@@ -82,7 +83,7 @@ def render_explanation(rules: Sequence[Rule], mapping: ComplianceMapping, rule_i
     active, skipped = config.active([rule])
     if skipped:
         out += ["", f"Status: off ({skipped[0][1]})"]
-    out += ["", "How to fix", "  " + rule.remediation.text.replace("\n", "\n  ")]
+    out += ["", "How to fix", _prose(rule.remediation.text)]
     if rule.remediation.gcloud:
         out += ["", "  gcloud:", _indent(rule.remediation.gcloud, 4)]
     if rule.remediation.terraform:
@@ -128,6 +129,20 @@ def split_validate_paths(paths: Sequence[str]) -> tuple[list[str], str | None]:
 def _is_mapping(path: Path) -> bool:
     document = load_yaml(path, MappingError)
     return isinstance(document, dict) and "criteria" in document
+
+
+def _prose(text: str, width: int = 96) -> str:
+    """A paragraph of prose wrapped for a terminal, indented by two spaces."""
+    return "\n".join(textwrap.fill(part, width=width, initial_indent="  ", subsequent_indent="  ")
+                     for part in text.split("\n\n"))
+
+
+def _shown_path(path: str) -> str:
+    """A path relative to the working directory when it lies under it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def _indent(text: str, spaces: int = 2) -> str:

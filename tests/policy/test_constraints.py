@@ -70,7 +70,7 @@ def test_allow_and_deny_constraints_as_rules(ws: Path) -> None:
 def test_explain_a_constraint(ws: Path) -> None:
     run = run_cli(["explain", "constraint-custom-nozonalsql", "--policies", "deny.yaml", "--mapping", "m.yaml"])
     assert run.code == 0
-    assert "DENY: it denies resources whose condition is true" in run.out
+    assert "DENY: it denies resources whose condition is true" in " ".join(run.out.split())  # prose is wrapped
     assert "!(resource.settings.availabilityType == 'ZONAL')" in run.out
 
 
