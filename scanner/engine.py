@@ -179,15 +179,15 @@ class _Scope:
             return result(Status.ERROR, str(exc))
         if activation is None:
             activation = self.activation(asset)
-        if observe:
-            observed = self.observe(compiled, activation)
-
+        applies: bool | str = True
         if compiled.applies is not None:
             applies = _boolean(self.env.evaluate(compiled.applies, activation), "'applies'")
-            if isinstance(applies, str):
-                return result(Status.ERROR, applies)
-            if not applies:
-                return None
+            if applies is False:
+                return None  # not about this asset: nothing to observe
+        if observe:
+            observed = self.observe(compiled, activation)
+        if isinstance(applies, str):
+            return result(Status.ERROR, applies)
         verdict = _boolean(self.env.evaluate(compiled.condition, activation), "the condition")
         if isinstance(verdict, str):
             return result(Status.ERROR, verdict)
@@ -214,25 +214,25 @@ class _Scope:
                     matching.append(asset.name)
                 elif outcome.status is Status.ERROR:
                     errors.append(f"{asset.name}: {outcome.message}")
+        project_id = self.inventory.project_of(project) or project.name.rsplit("/", 1)[-1]
+
+        def result(status: Status, message: str, observed: tuple[Observation, ...] = ()) -> Result:
+            return Result(rule_id=rule.id, asset_name=project.name, asset_type=PROJECT_TYPE, status=status,
+                          message=message, observed=observed, origin=project.origin or project.iam_origin,
+                          project=project_id)
+
         try:
             compiled = self.programs(compiled, project)
-            activation = self.activation(project)
         except ParamsUnavailable as exc:
-            return Result(rule_id=rule.id, asset_name=project.name, asset_type=PROJECT_TYPE, status=Status.ERROR,
-                          message=str(exc), origin=project.origin, project=self.inventory.project_of(project))
+            return result(Status.ERROR, str(exc))
         observed = (Observation("candidates", candidates), Observation("matching", sorted(matching)[:MAX_LISTED]),
-                    *self.observe(compiled, activation))
-        project_id = self.inventory.project_of(project) or project.name.rsplit("/", 1)[-1]
+                    *self.observe(compiled, self.activation(project)))
         if matching:
-            status, message = Status.PASS, rule.title
-        elif errors:
-            status = Status.ERROR
-            message = f"no asset in the project passes and {len(errors)} could not be evaluated; first: {errors[0]}"
-        else:
-            status, message = Status.FAIL, failure_message(rule.message, rule.title, project_id, observed)
-        return Result(rule_id=rule.id, asset_name=project.name, asset_type=PROJECT_TYPE, status=status,
-                      message=message, observed=observed, origin=project.origin or project.iam_origin,
-                      project=project_id)
+            return result(Status.PASS, rule.title, observed)
+        if errors:
+            return result(Status.ERROR, f"no asset in the project passes and {len(errors)} could not be evaluated; "
+                                        f"first: {errors[0]}", observed)
+        return result(Status.FAIL, failure_message(rule.message, rule.title, project_id, observed), observed)
 
 
 def _boolean(outcome: Evaluation, what: str) -> bool | str:

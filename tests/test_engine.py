@@ -209,3 +209,16 @@ def test_observed_durations_read_as_protobuf_durations() -> None:
     check = rule(observe=(("ttl", "duration(resource.ttl)"), ("short", "duration('1.5s')")), message=None)
     (result,) = run([check], [sql("a", ttl="7776000s", settings={"availabilityType": "REGIONAL"})]).results
     assert [o.value for o in result.observed] == ["7776000s", "1.5s"]
+
+
+def test_observed_values_are_not_computed_for_assets_a_rule_does_not_apply_to() -> None:
+    calls: list[str] = []
+    counting = rule(applies="resource.tier != 'shared'", observe=(("n", f"assets('{SQL}').size()"),), message=None)
+    env = RuleEnvironment()
+    compiled = env.compile_rule(counting)
+    inventory = Inventory([sql("a", tier="shared"), sql("b", tier="x", settings={"availabilityType": "REGIONAL"})])
+    original = inventory.of_type
+    inventory.of_type = lambda t: (calls.append(t), original(t))[1]  # type: ignore[method-assign]
+    evaluated = evaluate([compiled], inventory, env)
+    assert [r.asset_name[-1] for r in evaluated.results] == ["b"]
+    assert calls.count(SQL) == 2  # one walk over the type, one observation (for b only)
