@@ -53,10 +53,13 @@ class Inventory:
                 self._number_of[project_id] = number
                 self._id_of[number] = project_id
         self._by_key: dict[tuple[str, str], Asset] = {}
-        for asset in merged.values():
-            tail = reference_tail(asset.name)
-            if tail is not None:
-                self._by_key[(asset.asset_type, self._canonical(tail))] = asset
+        self._by_project: dict[tuple[str, str | None], list[Asset]] = {}
+        for asset_type, assets_of_type in self._by_type.items():
+            for asset in assets_of_type:
+                tail = reference_tail(asset.name)
+                if tail is not None:
+                    self._by_key[(asset_type, self._canonical(tail))] = asset
+                self._by_project.setdefault((asset_type, self.project_key(asset)), []).append(asset)
 
     def __len__(self) -> int:
         return len(self._assets)
@@ -94,19 +97,14 @@ class Inventory:
         return [found[key] for key in sorted(found)]
 
     def in_project(self, asset_type: str, member: Asset) -> list[Asset]:
-        """Assets of one type in the same project as ``member`` (a Project asset or any other)."""
+        """Assets of one type in the same project as ``member`` (a Project asset or any other), by name."""
         key = self.project_key(member)
-        return [a for a in self.of_type(asset_type) if key is not None and self.project_key(a) == key]
+        return self._by_project.get((asset_type, key), []) if key is not None else []
 
     def project_of(self, asset: Asset) -> str | None:
         """The project id of an asset (the number if the id is not known)."""
-        number = next((a.split("/", 1)[1] for a in asset.ancestors if a.startswith("projects/")), None)
-        if number is None:
-            tail = reference_tail(asset.name)
-            if tail is None:
-                return None
-            number = tail.split("/")[1]
-        return self._id_of.get(number, number)
+        key = self.project_key(asset)
+        return None if key is None else self._id_of.get(key, key)
 
     def resolve(self, reference: str, asset_type: str, context: Asset | None = None) -> Asset | None:
         """The asset of ``asset_type`` that ``reference`` names, or None.
