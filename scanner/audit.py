@@ -15,7 +15,7 @@ from scanner.errors import InputError, UsageError
 from scanner.assets.records import to_asset
 from scanner.assets.writer import SnapshotWriter
 from scanner.collect.cai_api import CollectStats, RetryPolicy, collect_assets
-from scanner.config import Config, ParamsResolver, load_config
+from scanner.config import Config, ParamsResolver, compile_selectors, load_config
 from scanner.model import Asset, ComplianceMapping, InputInfo, Origin, Rule
 from scanner.policy.cel import CompiledRule, RuleEnvironment
 from scanner.policy.loader import compile_rules, load_rules
@@ -31,6 +31,7 @@ class RuleSet:
     mapping: ComplianceMapping
     env: RuleEnvironment
     config: Config = field(default_factory=Config)
+    selectors: tuple[Any, ...] = ()  # the configuration's override selectors, compiled
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -59,8 +60,9 @@ def load_rule_set(policy_paths: Iterable[str | Path], mapping_path: str | Path,
     check_mapping(mapping, rules, strict=strict_mapping)
     env = RuleEnvironment()
     compiled = compile_rules(attach_criteria(mapping, rules), env)
-    config = load_config(config_path, rules, env)
-    return RuleSet(compiled=tuple(compiled), mapping=mapping, env=env, config=config)
+    config = load_config(config_path, rules)
+    return RuleSet(compiled=tuple(compiled), mapping=mapping, env=env, config=config,
+                   selectors=compile_selectors(config, env))
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ def audit_assets(rule_set: RuleSet, assets: Iterable[Asset], sources: Sequence[s
     """Evaluate a rule set against assets from any source."""
     plan = plan or _plan(rule_set)
     inventory = Inventory(assets)
-    evaluated = evaluate(plan.active, inventory, rule_set.env, ParamsResolver(rule_set.config, rule_set.env))
+    params = ParamsResolver(rule_set.config, rule_set.env, rule_set.selectors)
+    evaluated = evaluate(plan.active, inventory, rule_set.env, params)
     records = stats.records if stats else len(inventory)
     return ScanResult(
         rules=tuple(c.rule for c in plan.active),

@@ -6,14 +6,14 @@ Effective params for a (rule, asset) pair are the rule's defaults, then the conf
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from scanner.errors import ConfigError, ParamsUnavailable
+from scanner.errors import ConfigError, ParamsUnavailable, PolicyError
 from scanner.model import Rule
 from scanner.policy.cel import RuleEnvironment
 from scanner.policy.loader import load_schema
@@ -60,8 +60,11 @@ def find_config(explicit: str | None, cwd: Path) -> Path | None:
     return Path(DEFAULT_NAME) if (cwd / DEFAULT_NAME).is_file() else None
 
 
-def load_config(path: str | Path | None, rules: Sequence[Rule], env: RuleEnvironment) -> Config:
-    """Read and check a config against the loaded rules; ``None`` gives the empty config."""
+def load_config(path: str | Path | None, rules: Sequence[Rule]) -> Config:
+    """Read and check a config against the loaded rules; ``None`` gives the empty config.
+
+    Selectors are compiled by ``compile_selectors``, once, when the rule set is built.
+    """
     if path is None:
         return Config()
     path = Path(path)
@@ -93,7 +96,6 @@ def load_config(path: str | Path | None, rules: Sequence[Rule], env: RuleEnviron
         for rule_id, body in item["rules"].items():
             check(rule_id, body["params"], body, ("overrides", index, "rules", rule_id))
         line = line_of(document, ("overrides", index)) or 1
-        env.compile(item["selector"], f"{path}:{line}", "selector", boolean=True)
         overrides.append(Override(selector=item["selector"], line=line, description=item.get("description"),
                                   params={rid: plain(body["params"]) for rid, body in item["rules"].items()}))
     return Config(
@@ -107,37 +109,64 @@ def load_config(path: str | Path | None, rules: Sequence[Rule], env: RuleEnviron
 
 
 
-class ParamsResolver:
-    """Effective params for a (rule, asset): defaults, then config, then matching overrides."""
+def compile_selectors(config: Config, env: RuleEnvironment) -> tuple[Any, ...]:
+    """The overrides' selectors as CEL programs; one that does not compile is a ``ConfigError``."""
+    try:
+        return tuple(env.compile(o.selector, f"{config.path}:{o.line}", "selector", boolean=True)
+                     for o in config.overrides)
+    except PolicyError as exc:
+        raise ConfigError(exc.message, where=exc.where) from None
 
-    def __init__(self, config: Config, env: RuleEnvironment) -> None:
+
+class ParamsResolver:
+    """Effective params for a (rule, asset) in one audit: the rule's params, then matching overrides.
+
+    The rule's params already carry the configuration's global values (``RuleSet.active``).
+    A rule no override names gets its own params object back, untouched.
+    """
+
+    def __init__(self, config: Config, env: RuleEnvironment, selectors: Sequence[Any]) -> None:
         self._config = config
         self._env = env
-        self._selectors = [env.compile(o.selector, f"{config.path}:{o.line}", "selector", boolean=True)
-                           for o in config.overrides]
+        self._selectors = selectors
+        self._overrides_of: dict[str, list[int]] = {}
+        for index, override in enumerate(config.overrides):
+            for rule_id in override.params:
+                self._overrides_of.setdefault(rule_id, []).append(index)
         self._matches: dict[tuple[int, str, str], bool] = {}
         self._no_references = env.bind(_no_references, _no_references, _no_references)
+        self._activation: tuple[tuple[str, str], Any] | None = None  # the asset selectors last looked at
 
-    def __call__(self, rule: Rule, view: dict[str, Any]) -> dict[str, Any]:
-        params = {**rule.params, **self._config.params.get(rule.id, {})}
-        for index, override in enumerate(self._config.overrides):
-            if rule.id in override.params and self._selects(index, view):
-                params.update(override.params[rule.id])
+    def __call__(self, rule: Rule, view: dict[str, Any]) -> Mapping[str, Any]:
+        indexes = self._overrides_of.get(rule.id)
+        if not indexes:
+            return rule.params
+        params = dict(rule.params)
+        for index in indexes:
+            if self._selects(index, view):
+                params.update(self._config.overrides[index].params[rule.id])
         return params
 
     def _selects(self, index: int, view: dict[str, Any]) -> bool:
-        key = (index, view["assetType"], view["name"])
+        asset = (view["assetType"], view["name"])
+        key = (index, *asset)
         if key not in self._matches:
-            activation = self._env.activation({"resource": view["resource"], "asset": view, "params": {}},
-                                              self._no_references)
-            outcome = self._env.evaluate(self._selectors[index], activation)
+            outcome = self._env.evaluate(self._selectors[index], self._activation_for(asset, view))
             if outcome.error is not None or not isinstance(outcome.value, bool):
                 override = self._config.overrides[index]
                 problem = outcome.error or f"returned {outcome.value!r}, not a boolean"
                 raise ParamsUnavailable(f"configuration selector at {self._config.path}:{override.line} "
-                                    f"could not be evaluated: {problem}")
+                                        f"could not be evaluated: {problem}")
             self._matches[key] = outcome.value
         return self._matches[key]
+
+    def _activation_for(self, asset: tuple[str, str], view: dict[str, Any]) -> Any:
+        """One activation per asset for all selectors (converting an asset for CEL is the costly part)."""
+        if self._activation is None or self._activation[0] != asset:
+            activation = self._env.activation({"resource": view["resource"], "asset": view, "params": {}},
+                                              self._no_references)
+            self._activation = (asset, activation)
+        return self._activation[1]
 
 
 def _no_references(*args: Any) -> Any:

@@ -9,7 +9,7 @@ not be evaluated.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from string import Formatter
 from typing import Any
@@ -21,7 +21,7 @@ from scanner.policy.cel import CompiledRule, Evaluation, RuleEnvironment, asset_
 
 MAX_LISTED = 20  # matching assets named in an existence result
 
-ParamsFor = Callable[[Rule, dict[str, Any]], dict[str, Any]]  # (rule, asset view) -> params
+ParamsFor = Callable[[Rule, dict[str, Any]], Mapping[str, Any]]  # (rule, asset view) -> params
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ def loaded_types(rules: Iterable[CompiledRule]) -> frozenset[str]:
     return frozenset(types)
 
 
-def default_params(rule: Rule, view: dict[str, Any]) -> dict[str, Any]:
-    return dict(rule.params)
+def default_params(rule: Rule, view: dict[str, Any]) -> Mapping[str, Any]:
+    return rule.params
 
 
 def evaluate(rules: Sequence[CompiledRule], inventory: Inventory, env: RuleEnvironment,
@@ -115,7 +115,7 @@ class _Scope:
     def programs(self, compiled: CompiledRule, asset: Asset) -> CompiledRule:
         """The rule compiled for this asset's effective params (the configuration may change them)."""
         params = self.params_for(compiled.rule, self.view(asset))
-        if params == compiled.rule.params:
+        if params is compiled.rule.params or params == compiled.rule.params:
             return compiled
         key = (compiled.rule.id, json.dumps(params, sort_keys=True, default=str))
         variant = self._variants.get(key)
