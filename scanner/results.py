@@ -30,10 +30,14 @@ class ScanResult:
     def rule(self, rule_id: str) -> Rule:
         return self._rules_by_id[rule_id]
 
-    def findings(self) -> list[Result]:
-        """Failing and error results, most severe first, then by rule and asset."""
+    @cached_property
+    def _findings(self) -> tuple[Result, ...]:
         found = [r for r in self.results if r.status is not Status.PASS]
-        return sorted(found, key=lambda r: (-self.rule(r.rule_id).severity.rank, r.rule_id, r.asset_name))
+        return tuple(sorted(found, key=lambda r: (-self.rule(r.rule_id).severity.rank, r.rule_id, r.asset_name)))
+
+    def findings(self) -> list[Result]:
+        """Failing and error results, most severe first, then by rule and asset (sorted once per scan)."""
+        return list(self._findings)
 
     def counts(self) -> dict[str, int]:
         counter = Counter(r.status.value for r in self.results)
