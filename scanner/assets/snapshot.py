@@ -71,11 +71,7 @@ def load_snapshot(
     stats = stats if stats is not None else ReadStats()
     for path in snapshot_files(paths):
         stats.files.append(str(path))
-
         for record, line in _records(path, stats, _type_filter(path, wanted, stats, progress)):
-            if line == 1 and isinstance(record, dict) and set(record) == {HEADER_KEY}:
-                stats.headers.append({"file": str(path), **record[HEADER_KEY]})
-                continue
             stats.kept += 1
             yield to_asset(record, Origin(str(path), line))
     if progress is not None:
@@ -84,14 +80,16 @@ def load_snapshot(
 
 def _type_filter(path: Path, wanted: Callable[[str], bool] | None, stats: ReadStats,
                  progress: Callable[[ReadStats], None] | None) -> Skip:
-    """Count each record; True for a well-formed record of a type no rule reads (dropped unnormalised)."""
+    """Count each record; True for one to drop: a well-formed record of a type no rule reads (not
+    normalised), or hascan's own snapshot header (recorded in ``stats.headers``)."""
 
     def unwanted(record: Any, line: int) -> bool:
         if type(record) is not dict:
             stats.records += 1
             return False  # to_asset reports it
         if line == 1 and set(record) == {HEADER_KEY}:
-            return False  # hascan's own snapshot header: not a record
+            stats.headers.append({"file": str(path), **record[HEADER_KEY]})
+            return True
         stats.records += 1
         if progress is not None and not stats.records % 5000:
             progress(stats)
