@@ -83,7 +83,7 @@ def _plan(rule_set: RuleSet) -> _Plan:
 
 
 def audit_assets(rule_set: RuleSet, assets: Iterable[Asset], sources: Sequence[str],
-                 stats: ReadStats | None = None, provenance: Sequence[dict[str, Any]] = (),
+                 stats: ReadStats | CollectStats | None = None, provenance: Sequence[dict[str, Any]] = (),
                  plan: _Plan | None = None) -> ScanResult:
     """Evaluate a rule set against assets from any source."""
     plan = plan or _plan(rule_set)
@@ -137,8 +137,8 @@ def audit_live(rule_set: RuleSet, scopes: Sequence[str], endpoint: str | None = 
                   "content_types": ["RESOURCE", "IAM_POLICY"], "tool": f"hascan {__version__}"}
     if writer is not None:
         writer.commit(provenance)
-    result = audit_assets(rule_set, assets, list(scopes), None, [provenance], plan)
-    _check_not_empty(result, stats.assets, plan.wanted, ", ".join(scopes), "scope")
+    result = audit_assets(rule_set, assets, list(scopes), stats, [provenance], plan)
+    _check_not_empty(result, stats.records, plan.wanted, ", ".join(scopes), "scope")
     return result
 
 
@@ -150,7 +150,8 @@ def scope_of(record: dict[str, Any], scopes: Sequence[str]) -> str:
 
 def _check_not_empty(result: ScanResult, records: int, wanted: frozenset[str], where: str, what: str) -> None:
     if records == 0:
-        raise InputError(f"the {what} holds no assets; an empty inventory cannot show compliance", where=where)
+        kind = "assets" if what == "snapshot" else "assets of the types the rules check"  # live reads only those
+        raise InputError(f"the {what} holds no {kind}; an empty inventory cannot show compliance", where=where)
     if not result.results and not any(result.not_applicable.values()):
         raise InputError(f"none of the {records} assets is of a type the rules check "
                          f"(for example {', '.join(sorted(wanted)[:3])}); is this the right {what}?", where=where)

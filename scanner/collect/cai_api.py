@@ -47,6 +47,11 @@ class CollectStats:
     read_time: str | None = None
     started: float = field(default_factory=time.monotonic)
 
+    @property
+    def records(self) -> int:
+        """Asset records read (RESOURCE and IAM_POLICY), as a snapshot reader counts them."""
+        return self.assets
+
 
 def collect_assets(
     scopes: Sequence[str],

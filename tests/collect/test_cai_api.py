@@ -166,3 +166,22 @@ def test_several_scopes(fake: FakeCai) -> None:
     fake.inventory = {"projects/a": [sql_asset(1)], "folders/7": [sql_asset(2), sql_asset(3)]}
     assert len(collect(fake, scopes=["projects/a", "folders/7"])) == 3
     assert [r["parent"] for r in fake.requests] == ["projects/a", "projects/a", "folders/7", "folders/7"]
+
+
+def test_a_scope_with_nothing_to_check_is_an_input_error(fake: FakeCai, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake.inventory = {"projects/empty": []}
+    monkeypatch.chdir(tmp_path)
+    run = run_cli(["audit", "--project", "empty", "--endpoint", fake.endpoint])
+    assert run.code == 2
+    assert "projects/empty: the scope holds no assets of the types the rules check" in run.err
+
+
+def test_live_report_counts_the_records_read(fake: FakeCai, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake.inventory = example_inventory()
+    monkeypatch.chdir(tmp_path)
+    run = run_cli(["audit", "--project", "acme-prod", "--endpoint", fake.endpoint, "-f", "json",
+                   "--config", str(EXAMPLE / "hascan.yaml")])
+    inputs = json.loads(run.out)["inputs"]
+    requested = {t for request in fake.requests for t in request["assetTypes"]}
+    assert inputs["records"] == sum(1 for a in fake.inventory["projects/acme-prod"] if a["assetType"] in requested)
+    assert inputs["records"] > inputs["assetsInScope"]  # resource and IAM records of one asset merge
